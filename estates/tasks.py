@@ -1,0 +1,28 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+
+@shared_task(name="estates.notification_email_send", autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def notification_email_send(*, notification_ids: list[int]) -> int:
+    """Email each notification once: the row is claimed (emailed_at set) before sending.
+
+    A repeated delivery of the same message finds the rows claimed and sends nothing.
+    """
+    sent = 0
+    for pk in notification_ids:
+        with transaction.atomic():
+            claimed = Notification.objects.filter(pk=pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+            if not claimed:
+                continue
+            n = Notification.objects.select_related("recipient").get(pk=pk)
+            if not n.recipient.email:
+                continue
+            link = f"{settings.SITE_URL}{n.url}" if n.url else ""
+            send_mail(n.title, f"{n.body}\n\n{link}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+            sent += 1
+    return sent

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "estates"
+urlpatterns = [
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/<str:code>/", views.project_detail, name="project-detail"),
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+]

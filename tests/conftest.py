@@ -1,0 +1,80 @@
+"""Fixtures every app's tests share. App-specific fixtures live in tests/<app>/conftest.py."""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from estates.models import Role
+from tests.factories import ProjectFactory, UserFactory, api_client_with_key
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(autouse=True)
+def _locale_and_cache(settings):
+    from django.core.cache import cache
+    from django.utils import translation
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.clear()
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(code="SZ-GG", name="深圳光谷花园", city="深圳")
+
+
+@pytest.fixture
+def other_project(db):
+    return ProjectFactory(code="BJ-XY", name="北京西苑", city="北京")
+
+
+@pytest.fixture
+def staff(project):
+    return UserFactory(username="staff_a", role=Role.CR_STAFF, projects=[project])
+
+
+@pytest.fixture
+def manager(project):
+    return UserFactory(username="manager_a", role=Role.CR_MANAGER, projects=[project])
+
+
+@pytest.fixture
+def project_manager(project):
+    return UserFactory(username="pm_a", role=Role.PROJECT_MANAGER, projects=[project])
+
+
+@pytest.fixture
+def group_user(db):
+    return UserFactory(username="group", role=Role.GROUP_CENTRE)
+
+
+@pytest.fixture
+def api_client_key(project):
+    """(ApiClient, key) scoped to ``project``."""
+    return api_client_with_key(name="sales-a", project_codes=[project.code])
+
+
+@pytest.fixture
+def api(api_client_key):
+    """A DRF test client authenticated as the sales system of ``project``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_client_key[1]}")
+    return client
+
+
+@pytest.fixture
+def staff_api(staff):
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
