@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from estates.models import Building, Contract, Customer, Project, Unit
 from tests.estates.conftest import SYNC_URL, row_counts, sync_batch
-from tests.factories import ContractFactory, CustomerFactory, api_client_with_key
+from tests.factories import ContractFactory, api_client_with_key
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize("mutate, error_keys", INVALID.values(), ids=INVALID.keys())
+@pytest.mark.parametrize(("mutate", "error_keys"), INVALID.values(), ids=INVALID.keys())
 def test_an_invalid_record_is_reported_and_nothing_of_it_written(wide_api, project, record, mutate, error_keys):
     bad = record(2, project_code="NEW-BAD", project_name="新项目", city="广州")
     bad["unit"]["number"] = "BAD-UNIT"
