@@ -3,6 +3,7 @@
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,6 +61,8 @@ class CustomerDetailApi(generics.RetrieveAPIView):
 
 class ContractSyncApi(APIView):
     """Upsert up to 1,000 signed contracts by their external keys (API_CONTRACT.md "Portfolio sync")."""
+
+    parser_classes = [JSONParser]
 
     class OutputSerializer(serializers.Serializer):
         created = serializers.IntegerField()

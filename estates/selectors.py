@@ -28,6 +28,16 @@ def unit_list(*, actor, project: Project | None = None) -> QuerySet[Unit]:
     return qs.order_by("project__code", "number")
 
 
+def project_units_with_buyers(*, actor, project: Project) -> QuerySet[Unit]:
+    """The project's units, each with ``active_contracts`` and their customers prefetched (3 queries a page)."""
+    contracts = Contract.objects.filter(status=Contract.Status.ACTIVE).prefetch_related(
+        Prefetch("customers", queryset=Customer.objects.order_by("name", "pk"))
+    )
+    return unit_list(actor=actor, project=project).prefetch_related(
+        Prefetch("contracts", queryset=contracts, to_attr="active_contracts")
+    )
+
+
 def unit_get(*, actor, pk) -> Unit:
     return get_in_scope_or_404(Unit.objects.select_related("project", "building"), actor, pk=pk)
 
