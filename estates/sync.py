@@ -150,12 +150,15 @@ def contracts_sync(*, actor, records) -> SyncResult:
     valid: list[tuple[int, dict]] = []
     seen_contracts: set[str] = set()
     seen_units: set[tuple[str, str]] = set()
+    # One serializer for the whole batch, as ListSerializer does: building its fields once instead of
+    # once per record divides the validation time of a full batch several times.
+    checker = ContractRecordSerializer()
     for index, raw in enumerate(records):
-        ser = ContractRecordSerializer(data=raw)
-        if not ser.is_valid():
-            result.errors.append({"index": index, "errors": ser.errors})
+        try:
+            rec = checker.run_validation(raw)
+        except serializers.ValidationError as exc:
+            result.errors.append({"index": index, "errors": serializers.as_serializer_error(exc)})
             continue
-        rec = ser.validated_data
         code = rec["project"]["code"]
         if not access.can_write_project_code(actor, code):
             result.errors.append({"index": index, "errors": {"project": [_("Project %(code)s is outside your scope.") % {"code": code}]}})
