@@ -61,7 +61,8 @@ def _same_origin_refs(html: str) -> list[str]:
     refs = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
     for ref in refs:
         parts = urlsplit(ref)
-        assert not parts.scheme and not parts.netloc, f"{ref} is not served by the app"
+        assert not parts.scheme, f"{ref} is not served by the app"
+        assert not parts.netloc, f"{ref} is not served by the app"
     return refs
 
 

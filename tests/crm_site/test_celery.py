@@ -54,7 +54,7 @@ def test_celery_speaks_json_with_time_limits_and_late_acks():
 def test_the_broker_follows_redis_url():
     expected = os.environ.get("REDIS_URL") or "filesystem://"
 
-    assert settings.CELERY_BROKER_URL == expected
+    assert expected == settings.CELERY_BROKER_URL
 
 
 @pytest.mark.django_db

@@ -5,7 +5,6 @@ import secrets
 import subprocess
 import sys
 
-import pytest
 from django.conf import settings
 
 MANAGE = str(settings.BASE_DIR / "manage.py")
@@ -74,7 +73,8 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
 def test_the_embedded_defaults_need_no_server(tmp_path):
     code = ("from django.conf import settings as s; "
             "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'], s.EMAIL_BACKEND)")
-    result = run_manage("shell", "--no-imports", "-c", code, env_overrides={}, drop=("DATABASE_URL", "REDIS_URL", "EMAIL_BACKEND"), tmp_path=tmp_path)
+    unset = ("DATABASE_URL", "REDIS_URL", "EMAIL_BACKEND")
+    result = run_manage("shell", "--no-imports", "-c", code, env_overrides={}, drop=unset, tmp_path=tmp_path)
 
     assert result.stdout.split() == [
         "django.db.backends.sqlite3", "filesystem://", "django.core.cache.backends.locmem.LocMemCache",

@@ -186,7 +186,8 @@ def test_api_clients_see_masked_data_unless_allowed(api, customer_a):
 @pytest.mark.parametrize("query", ["张三", "张", "13812345678", "5678", "3-1502", "1502"])
 def test_customer_search_by_name_phone_or_unit(client, staff, customer_a, query):
     CustomerFactory(name="王五")  # no contract: never listed
-    ContractFactory(unit__building__project=customer_a.contracts.get().project, customers=[CustomerFactory(name="赵六", phone="13999999999")])
+    neighbour = CustomerFactory(name="赵六", phone="13999999999")
+    ContractFactory(unit__building__project=customer_a.contracts.get().project, customers=[neighbour])
 
     page = logged_in(client, staff).get("/customers/", {"q": query}).content.decode()
 
