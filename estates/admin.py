@@ -57,7 +57,7 @@ class ContractAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "department", "is_active"]
     list_filter = ["role", "department", "is_active"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Touchstone"), {"fields": ("role", "department", "projects", "phone")}),)
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Touchstone"), {"fields": ("role", "department", "projects", "phone")}))
     filter_horizontal = ["projects", "groups", "user_permissions"]
 
 

@@ -16,7 +16,8 @@ def project_list(request):
 @login_required
 def project_detail(request, code):
     project = selectors.project_get(actor=request.user, code=code)
-    units = Paginator(selectors.project_units_with_buyers(actor=request.user, project=project), 50).get_page(request.GET.get("page"))
+    units = selectors.project_units_with_buyers(actor=request.user, project=project)
+    units = Paginator(units, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "estates/project_detail.html",
