@@ -25,4 +25,6 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
-    return {"nav_items": items}
+    from estates.notifications import unread_count
+
+    return {"nav_items": items, "unread_notifications": unread_count(user=request.user)}
