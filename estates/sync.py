@@ -150,12 +150,16 @@ def contracts_sync(*, actor, records) -> SyncResult:
     valid: list[tuple[int, dict]] = []
     seen_contracts: set[str] = set()
     seen_units: set[tuple[str, str]] = set()
+    # One serializer instance validates every record: building a serializer's fields deep-copies
+    # them, which per record cost more than the whole database write (3 s of a 1,000-record batch).
+    validator = ContractRecordSerializer()
     for index, raw in enumerate(records):
-        ser = ContractRecordSerializer(data=raw)
-        if not ser.is_valid():
-            result.errors.append({"index": index, "errors": ser.errors})
+        try:
+            rec = validator.run_validation(raw)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            result.errors.append({"index": index, "errors": detail})
             continue
-        rec = ser.validated_data
         code = rec["project"]["code"]
         if not access.can_write_project_code(actor, code):
             result.errors.append({"index": index, "errors": {"project": [_("Project %(code)s is outside your scope.") % {"code": code}]}})
