@@ -57,6 +57,15 @@ def test_the_broker_follows_redis_url():
     assert expected == settings.CELERY_BROKER_URL
 
 
+def test_the_filesystem_broker_keeps_every_folder_under_var():
+    if settings.REDIS_URL:
+        pytest.skip("Redis broker")
+    folders = {k: v for k, v in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() if k.endswith("_folder") or "folder_" in k}
+
+    assert set(folders) == {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"}
+    assert all(Path(v).is_relative_to(settings.VAR_DIR) for v in folders.values())
+
+
 @pytest.mark.django_db
 def test_the_heartbeat_task_records_the_beat_once_per_token():
     heartbeat("tok")
@@ -80,12 +89,13 @@ def _send_heartbeat(token: str, var_dir: Path) -> None:
     if settings.REDIS_URL:
         celery_app.send_task("crm_site.tasks.heartbeat", kwargs={"token": token})
         return
-    queue, processed = var_dir / "broker" / "queue", var_dir / "broker" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+    folders = {name: var_dir / "broker" / name for name in ("queue", "processed", "control")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
     sender = Celery("sender", broker="filesystem://")
     sender.conf.broker_transport_options = {
-        "data_folder_in": str(queue), "data_folder_out": str(queue), "processed_folder": str(processed),
+        "data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
+        "processed_folder": str(folders["processed"]), "control_folder": str(folders["control"]),
     }
     sender.conf.task_serializer = "json"
     sender.send_task("crm_site.tasks.heartbeat", kwargs={"token": token})
