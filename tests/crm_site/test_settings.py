@@ -11,6 +11,8 @@ MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def run_manage(*args, env_overrides: dict, drop=(), tmp_path) -> subprocess.CompletedProcess:
+    # Browser test modules set DJANGO_ALLOW_ASYNC_UNSAFE in os.environ; a deployment never has it.
+    drop = {*drop, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST")}
     env.update({"TOUCHSTONE_VAR_DIR": str(tmp_path), **env_overrides})
     return subprocess.run([sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=120,
