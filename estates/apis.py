@@ -1,7 +1,7 @@
 """Read endpoints for the portfolio, and the sales sync."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -44,7 +44,7 @@ class CustomerListApi(generics.ListAPIView):
     serializer_class = CustomerOutputSerializer
     filter_backends = []
 
-    @extend_schema(parameters=[])
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, phone, external id or unit number.")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

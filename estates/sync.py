@@ -301,7 +301,9 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     for index, rec in kept:
         pid = projects[rec["project"]["code"]].pk
         unit = units[(pid, rec["unit"]["number"])]
-        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"], "handover_on": rec.get("handover_on")}
+        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"]}
+        if "handover_on" in rec:  # absent keeps the date we have (as for customers); null clears it
+            values["handover_on"] = rec["handover_on"]
         if "status" in rec:
             values["status"] = rec["status"]
         contract = existing_contracts.get(rec["external_id"])

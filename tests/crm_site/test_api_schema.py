@@ -49,6 +49,12 @@ def test_the_schema_describes_the_read_endpoints_and_token_auth(schema):
     }
 
 
+def test_the_customer_search_parameter_is_documented(schema):
+    params = {p["name"] for p in schema["paths"]["/api/v1/customers/"]["get"]["parameters"]}
+
+    assert {"search", "page", "page_size"} <= params
+
+
 def test_the_schema_command_validates_without_warnings():
     from io import StringIO
 

@@ -67,6 +67,14 @@ def test_a_malformed_page_is_404_not_500(api, project, page):
     assert api.get("/api/v1/projects/", {"page": page}).status_code == 404
 
 
+@pytest.mark.parametrize("page_size", ["0", "-5", "abc", "99999999999999999999"])
+def test_a_malformed_page_size_falls_back_to_the_default(api, project, page_size):
+    response = api.get("/api/v1/projects/", {"page_size": page_size})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_list_endpoints_run_a_constant_number_of_queries(api, project, django_assert_max_num_queries):
     for _ in range(3):
         ContractFactory(unit__building__project=project)
