@@ -216,6 +216,9 @@ INVALID = {
     "external id too long": (_set(["external_id"], "C" * 65), ["external_id"]),
     "name null": (_set(["customers", 0, "name"], None), ["customers"]),
     "unit an array": (_set(["unit"], ["3", "3-1502"]), ["unit"]),
+    "email longer than the column": (_set(["customers", 0, "email"], "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"), ["customers"]),
+    "project name longer than the column": (_set(["project", "name"], "项" * 201), ["project"]),
+    "unit type longer than the column": (_set(["unit", "unit_type"], "A" * 41), ["unit"]),
 }
 
 
@@ -431,3 +434,28 @@ def test_a_form_encoded_body_is_refused_without_a_500(api, project):
 
     assert response.status_code in (400, 415)
     assert Contract.objects.count() == 0
+
+
+def test_a_retried_write_reports_each_error_once(api, project, other_project, monkeypatch):
+    """A concurrent insert makes the first write pass fail; the retry must not repeat its errors."""
+    from django.db import IntegrityError
+    from django.db.models.query import QuerySet
+
+    ContractFactory(external_id="C-1", unit__building__project=other_project)
+    real_bulk_create, calls = QuerySet.bulk_create, []
+
+    def flaky_bulk_create(self, objs, *args, **kwargs):
+        if self.model is Contract and not calls:
+            calls.append(1)
+            raise IntegrityError("duplicate key (simulated concurrent sync)")
+        return real_bulk_create(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", flaky_bulk_create)
+
+    response = post(api, sync_batch(1, 2))
+
+    body = response.json()
+    assert calls == [1]
+    assert body["created"] == 1
+    assert [e["index"] for e in body["errors"]] == [0]
+    assert Contract.objects.filter(external_id="C-2").count() == 1
