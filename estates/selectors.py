@@ -47,7 +47,7 @@ def customer_list(*, actor, search: str = "", project: Project | None = None) ->
     qs = Customer.objects.filter(Exists(contracts)) if (ids is not None or project is not None) else Customer.objects.all()
     if not getattr(actor, "is_authenticated", False):
         return Customer.objects.none()
-    search = (search or "").strip()
+    search = (search or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a string: never a 500
     if search:
         unit_match = Contract.objects.filter(customers=OuterRef("pk"), unit__number__icontains=search)
         if ids is not None:

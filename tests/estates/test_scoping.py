@@ -202,6 +202,15 @@ def test_customer_search_never_finds_a_customer_out_of_scope(client, staff, cust
     assert "李四" not in page
 
 
+def test_a_nul_character_in_the_search_is_ignored(client, staff, api, customer_a):
+    page = logged_in(client, staff).get("/customers/", {"q": "张\x00三"})
+    listed = api.get("/api/v1/customers/", {"search": "\x00"})
+
+    assert page.status_code == 200
+    assert "张三" in page.content.decode()
+    assert listed.json()["count"] == 1
+
+
 def test_customer_search_through_the_api(api, customer_a):
     body = api.get("/api/v1/customers/", {"search": "3-1502"}).json()
 
