@@ -40,6 +40,13 @@ class UnitListApi(generics.ListAPIView):
         return selectors.unit_list(actor=self.request.user)
 
 
+class UnitDetailApi(generics.RetrieveAPIView):
+    serializer_class = UnitOutputSerializer
+
+    def get_object(self):
+        return selectors.unit_get(actor=self.request.user, pk=self.kwargs["pk"])
+
+
 class CustomerListApi(generics.ListAPIView):
     serializer_class = CustomerOutputSerializer
     filter_backends = []

@@ -41,7 +41,7 @@ def test_the_schema_describes_the_sync_endpoint(schema):
 
 
 def test_the_schema_describes_the_read_endpoints_and_token_auth(schema):
-    assert {"/api/v1/projects/", "/api/v1/projects/{code}/", "/api/v1/units/", "/api/v1/customers/",
+    assert {"/api/v1/projects/", "/api/v1/projects/{code}/", "/api/v1/units/", "/api/v1/units/{id}/", "/api/v1/customers/",
             "/api/v1/customers/{id}/"} <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["ApiKey"] == {
         "type": "apiKey", "in": "header", "name": "Authorization",

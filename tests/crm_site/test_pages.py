@@ -51,6 +51,19 @@ def test_the_login_page_is_in_chinese_by_default(client):
     assert "Log in" not in page
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert '<html lang="zh-hans">' in page
+    assert "登录" in page
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    assert "登录" in client.get("/accounts/login/").content.decode()
+
+
 def test_the_language_switch_turns_the_login_page_to_english(client):
     switched = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     page = client.get("/accounts/login/").content.decode()

@@ -112,6 +112,18 @@ def test_customer_404_is_identical_for_missing_and_out_of_scope(api, project, ot
     assert missing.content == hidden.content
 
 
+def test_unit_404_is_identical_for_missing_and_out_of_scope(api, project, other_project):
+    foreign = ContractFactory(unit__building__project=other_project).unit
+    own = ContractFactory(unit__building__project=project).unit
+
+    missing = api.get("/api/v1/units/999999/")
+    hidden = api.get(f"/api/v1/units/{foreign.pk}/")
+
+    assert missing.status_code == hidden.status_code == 404
+    assert missing.content == hidden.content
+    assert api.get(f"/api/v1/units/{own.pk}/").json()["number"] == own.number
+
+
 def test_unit_list_of_an_out_of_scope_project_looks_like_an_unknown_one(api, project, other_project):
     ContractFactory(unit__building__project=other_project)
 
