@@ -459,3 +459,47 @@ def test_a_retried_write_reports_each_error_once(api, project, other_project, mo
     assert body["created"] == 1
     assert [e["index"] for e in body["errors"]] == [0]
     assert Contract.objects.filter(external_id="C-2").count() == 1
+
+
+# --- customers_changed: what dependent apps (segments) hear after commit -------------------------
+
+
+@pytest.fixture
+def heard():
+    from estates.signals import customers_changed
+
+    calls = []
+
+    def receiver(sender, customer_ids, **kwargs):
+        calls.append(sorted(Customer.objects.filter(pk__in=customer_ids).values_list("external_id", flat=True)))
+
+    customers_changed.connect(receiver, weak=False)
+    yield calls
+    customers_changed.disconnect(receiver)
+
+
+def test_a_sync_announces_the_customers_it_created_after_commit(api, project, heard, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, sync_batch(1, 2))
+
+    assert heard == [["P-1", "P-2"]]
+
+
+def test_a_resend_announces_nothing(api, project, heard, django_capture_on_commit_callbacks):
+    post(api, sync_batch(1, 2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, sync_batch(1, 2))
+
+    assert heard == []
+
+
+def test_an_update_announces_only_the_changed_customer(api, project, record, heard, django_capture_on_commit_callbacks):
+    batch = [record(1), record(2)]
+    post(api, batch)
+    batch[1]["customers"][0]["household"]["elderly"] = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, batch)
+
+    assert heard == [["P-2"]]
