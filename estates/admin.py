@@ -67,6 +67,11 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ["key_prefix", "key_hash", "last_used_at"]
     actions = ["revoke"]
 
+    def has_add_permission(self, request):
+        # A client made here would have no key (and a second one would clash on the empty hash):
+        # `manage.py create_api_client` makes them and prints the key once.
+        return False
+
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
         from .services import api_client_revoke
