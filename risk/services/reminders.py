@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from estates.models import Role, User
+from estates.models import Notification, Role, User
 from estates.notifications import notify
 
 from .. import rules
@@ -25,7 +25,7 @@ class SweepResult:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
-    notified: list[int] = field(default_factory=list)
+    notified: int = 0
 
 
 def _cr_managers(project_id: int) -> list[User]:
@@ -47,6 +47,14 @@ def _heads(item: RiskItem) -> list[User]:
         if heads:
             return heads
     return _cr_managers(item.project_id)
+
+
+def _notify_new(*, recipients: list[User], key: str, **kwargs) -> int:
+    """Notify and say how many recipients were notified now (notify() itself dedupes on ``key``)."""
+    ids = {u.pk for u in recipients if u is not None and u.is_active}
+    known = set(Notification.objects.filter(dedupe_key=key, recipient_id__in=ids).values_list("recipient_id", flat=True))
+    notify(recipients=recipients, dedupe_key=key, **kwargs)
+    return len(ids - known)
 
 
 def risk_reminders_send(*, today: date | None = None) -> SweepResult:
@@ -72,14 +80,14 @@ def risk_reminders_send(*, today: date | None = None) -> SweepResult:
             with transaction.atomic():
                 if notice.kind == "due_soon":
                     title = _("Risk item due %(deadline)s: %(title)s") % {"deadline": item.deadline, "title": item.title}
-                    created = notify(recipients=owner_side, kind="risk_due_soon", title=title, dedupe_key=notice.key,
-                                     url=url, project=item.project)
-                    result.due_soon += bool(created)
+                    sent = _notify_new(recipients=owner_side, kind="risk_due_soon", title=title, key=notice.key,
+                                       url=url, project=item.project)
+                    result.due_soon += bool(sent)
                 elif notice.kind == "overdue":
                     title = _("Risk item overdue since %(deadline)s: %(title)s") % {"deadline": item.deadline, "title": item.title}
-                    created = notify(recipients=owner_side, kind="risk_overdue", title=title, dedupe_key=notice.key,
-                                     url=url, project=item.project)
-                    result.overdue += bool(created)
+                    sent = _notify_new(recipients=owner_side, kind="risk_overdue", title=title, key=notice.key,
+                                       url=url, project=item.project)
+                    result.overdue += bool(sent)
                 else:
                     claimed = RiskItem.objects.filter(pk=item.pk, escalated_at__isnull=True, deadline=item.deadline,
                                                       status__in=RiskItem.ACTIVE).update(escalated_at=timezone.now())
@@ -88,12 +96,12 @@ def risk_reminders_send(*, today: date | None = None) -> SweepResult:
                     heads = _heads(item)
                     title = _("Escalated: risk item overdue since %(deadline)s: %(title)s") % {
                         "deadline": item.deadline, "title": item.title}
-                    created = notify(recipients=heads, kind="risk_escalated", title=title, dedupe_key=notice.key, url=url,
-                                     project=item.project,
+                    sent = _notify_new(recipients=heads, kind="risk_escalated", title=title, key=notice.key, url=url,
+                                       project=item.project,
                                      body=_("Owner: %(owner)s") % {"owner": item.owner.display_name if item.owner else "—"})
                     event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind="escalated",
                                  actor=None, after={"to": [h.username for h in heads]},
                                  detail=", ".join(h.display_name for h in heads))
                     result.escalated += 1
-                result.notified.extend(created)
+                result.notified += sent
     return result
