@@ -86,6 +86,14 @@ def can_sign_off(*, role: str | None, department_code: str | None, is_superuser:
     return bool(is_superuser or role in GM_ROLES or department_code == GM_DEPARTMENT_CODE)
 
 
+TEMPLATE_EDITOR_ROLES = frozenset({"cr_manager", "group_centre", "admin"})
+
+
+def can_edit_templates(*, role: str | None, is_superuser: bool = False) -> bool:
+    """Checklists are the customer-relations centre's rules: its managers and the group centre own them."""
+    return bool(is_superuser or role in TEMPLATE_EDITOR_ROLES)
+
+
 @dataclass(frozen=True)
 class Blocker:
     code: str  # "unanswered" | "high_risk_open" | "factor_undisclosed" | "promise_unsettled"

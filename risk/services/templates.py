@@ -6,20 +6,29 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from estates.models import Department
-from estates.workflow import InvalidTransition
+from estates.workflow import AuthorityExceeded, InvalidTransition
+
+from .. import rules
 
 from ..models import ChecklistItem, ChecklistTemplate, Event
 from .checks import require_text
 from .events import event_record
 
 
+def _require_editor(actor) -> None:
+    if not rules.can_edit_templates(role=getattr(actor, "role", None), is_superuser=getattr(actor, "is_superuser", False)):
+        raise AuthorityExceeded(_("Only customer-relations managers and the group centre may change checklists."))
+
+
 @transaction.atomic
 def checklist_template_new_version(*, template: ChecklistTemplate, actor, notes: str = "") -> ChecklistTemplate:
     """Copy ``template`` with its items into the next version and make that one current.
 
-    Reviews keep the version they were made with. Raises InvalidTransition when ``template`` is
+    Reviews keep the version they were made with. Raises AuthorityExceeded for anyone but CR
+    managers and the group centre (rules.can_edit_templates), InvalidTransition when ``template`` is
     not the current version (only the current one is copied, so versions form a line).
     """
+    _require_editor(actor)
     template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
     if not template.is_current:
         raise InvalidTransition(_("Only the current version can be copied into a new version."))
@@ -43,8 +52,9 @@ def checklist_item_update(*, item: ChecklistItem, actor, name: str, guidance: st
                           participating_departments: list[Department], name_en: str = "", guidance_en: str = "") -> ChecklistItem:
     """Edit an item of the current version while no review uses it; otherwise make a new version first.
 
-    Raises InvalidTransition for a frozen version, ValidationError for an empty name.
+    Raises AuthorityExceeded as above, InvalidTransition for a frozen version, ValidationError for an empty name.
     """
+    _require_editor(actor)
     name = require_text("name", name)
     item = ChecklistItem.objects.select_for_update().select_related("template").get(pk=item.pk)
     template = item.template

@@ -350,7 +350,15 @@ def test_signed_off_review_cannot_be_answered(project, staff, gm):
 
 
 # --- templates ---------------------------------------------------------------------------------
-def test_template_in_use_is_frozen_and_new_version_copies_items(project, staff):
+def test_staff_may_not_change_templates(project, staff):
+    template = ChecklistTemplate.objects.get(kind="pre_opening", is_current=True)
+    with pytest.raises(AuthorityExceeded):
+        services.checklist_template_new_version(template=template, actor=staff)
+    assert ChecklistTemplate.objects.count() == 2
+
+
+def test_template_in_use_is_frozen_and_new_version_copies_items(project, staff, manager):
+    staff = manager
     template = ChecklistTemplate.objects.get(kind="pre_opening", is_current=True)
     services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     item = template.items.first()
