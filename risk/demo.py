@@ -16,18 +16,20 @@ from risk.models import Answer
 LANDFILL_CODE = "WH-SJHC"
 
 
-def _gm(ctx) -> User:
+def _gm(ctx) -> tuple[User, str]:
     """A general-manager-office user; the password is copied from a demo department head so that it logs in alike."""
     office = Department.objects.get(code="gm_office")
     gm = User.objects.filter(department=office, role=Role.DEPARTMENT_HEAD).first()
+    note = ""
     if gm is None:
         like = (ctx.staff.get(Role.DEPARTMENT_HEAD) or ctx.staff.get(Role.CR_MANAGER) or [None])[0]
         gm = User(username="gm", first_name="总经理", role=Role.DEPARTMENT_HEAD, department=office, email="gm@example.com")
         gm.password = like.password if like is not None else ""
+        note = f" (same password as {like.username})" if like is not None else ""
         if not gm.password:
             gm.set_unusable_password()
         gm.save()
-    return gm
+    return gm, note
 
 
 def _landfill_project(ctx, staff_all) -> Project:
@@ -53,9 +55,11 @@ def load(ctx) -> str:
     staff_all = [u for users in ctx.staff.values() for u in users]
     cr = (ctx.staff.get(Role.CR_STAFF) or staff_all)[0]
     owner = (ctx.staff.get(Role.PROJECT_MANAGER) or [cr])[0]
-    gm = _gm(ctx)
+    gm, gm_note = _gm(ctx)
     project = _landfill_project(ctx, staff_all)
     gm.projects.add(project, *ctx.projects)
+    # Fresh instances: scope checks cache a user's project ids on the instance.
+    cr, owner = User.objects.get(pk=cr.pk), User.objects.get(pk=owner.pk)
     today = ctx.today
 
     # Adverse factors: the landfill is known but not disclosed anywhere yet; the highway is disclosed.
@@ -97,8 +101,10 @@ def load(ctx) -> str:
         else:
             services.review_answer(answer=answer, actor=cr, result=Answer.Result.OK, evidence="交付前检查记录")
     for i, (title, level, days) in enumerate((("示范单位与交付标准差异未公示", "medium", 2), ("地下车库坡道过陡", "low", 30))):
-        services.risk_item_open(project=ctx.projects[min(i + 1, len(ctx.projects) - 1)], title=title, source="product",
-                                customer_view="comprehensive", level=level, owner=owner, deadline=today + timedelta(days=days),
-                                actor=cr, origin="demo")
-    return (f"risk: landfill project {LANDFILL_CODE} with an undisclosed factor and a pre-opening review; "
-            f"pre-delivery review of {delivery.code} blocked by a broken promise; GM user {gm.username}")
+        target = ctx.projects[min(i + 1, len(ctx.projects) - 1)]
+        item_owner = User.objects.filter(projects=target, role__in=[Role.PROJECT_MANAGER, Role.DEPARTMENT_HEAD]).order_by(
+            "role", "username").first()
+        services.risk_item_open(project=target, title=title, source="product", customer_view="comprehensive", level=level,
+                                owner=item_owner, deadline=today + timedelta(days=days), actor=cr, origin="demo")
+    return (f"landfill project {LANDFILL_CODE} with an undisclosed factor and a pre-opening review; "
+            f"pre-delivery review of {delivery.code} blocked by a broken promise; GM user {gm.username}{gm_note}")
