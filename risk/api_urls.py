@@ -20,6 +20,9 @@ urlpatterns = [
     path("risk/promises/<int:pk>/", apis.PromiseDetailApi.as_view(), name="api-risk-promise-detail"),
     path("risk/promises/<int:pk>/verify/", apis.PromiseVerifyApi.as_view(), name="api-risk-promise-verify"),
     path("risk/promises/<int:pk>/changes/", apis.PromiseChangeProposeApi.as_view(), name="api-risk-promise-change"),
-    path("risk/promise-changes/<int:pk>/<str:action>/", apis.PromiseChangeActionApi.as_view(),
-         name="api-risk-promise-change-action"),
+    path(
+        "risk/promise-changes/<int:pk>/<str:action>/",
+        apis.PromiseChangeActionApi.as_view(),
+        name="api-risk-promise-change-action",
+    ),
 ]

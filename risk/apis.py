@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -25,7 +26,7 @@ from estates.workflow import AuthorityExceeded
 from . import selectors, services
 from .models import AdverseFactor, Answer, Disclosure, PromiseChange, Review, ReviewKind, RiskItem, SalesPromise
 
-CONFLICT = OpenApiResponse(description="Not allowed in the current state: {\"detail\": ...}")
+CONFLICT = OpenApiResponse(description='Not allowed in the current state: {"detail": ...}')
 NOT_FOUND = OpenApiResponse(description="Missing or outside the caller's scope.")
 FORBIDDEN = OpenApiResponse(description="A project outside the API client's scope, or no authority.")
 
@@ -37,8 +38,8 @@ def project_for_write(actor, code: str) -> Project:
         return project
     if isinstance(actor, ApiClient):
         if code in (actor.project_codes or []):
-            raise ValidationError({"project": ["Unknown project."]})
-        raise PermissionDenied("This project is outside your scope.")
+            raise ValidationError({"project": [_("Unknown project.")]})
+        raise PermissionDenied(_("This project is outside your scope."))
     raise Http404
 
 
@@ -47,7 +48,7 @@ def owner_from_username(project: Project, username: str | None):
         return None
     owner = selectors.owner_choices(project=project).filter(username=username).first()
     if owner is None:
-        raise ValidationError({"owner": ["Unknown owner for this project."]})
+        raise ValidationError({"owner": [_("Unknown owner for this project.")]})
     return owner
 
 
@@ -69,9 +70,27 @@ class RiskItemOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RiskItem
-        fields = ["id", "project", "review", "origin", "title", "description", "source", "customer_view", "level", "measures",
-                  "owner", "deadline", "status", "closing_note", "closed_at", "escalated_at", "is_overdue", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "project",
+            "review",
+            "origin",
+            "title",
+            "description",
+            "source",
+            "customer_view",
+            "level",
+            "measures",
+            "owner",
+            "deadline",
+            "status",
+            "closing_note",
+            "closed_at",
+            "escalated_at",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_is_overdue(self, obj) -> bool:
         return selectors.overdue_since(obj) > 0
@@ -129,8 +148,11 @@ class RiskItemListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.risk_item_list(actor=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: RiskItemDetailSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
-                   operation_id="risk_items_create")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: RiskItemDetailSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        operation_id="risk_items_create",
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request)
         project = project_for_write(request.user, data.pop("project"))
@@ -150,8 +172,11 @@ class RiskItemCloseApi(APIView):
     class InputSerializer(serializers.Serializer):
         closing_note = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_items_close")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_items_close",
+    )
     def post(self, request, pk):
         item = selectors.risk_item_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
@@ -160,8 +185,9 @@ class RiskItemCloseApi(APIView):
 
 
 class RiskItemStartApi(APIView):
-    @extend_schema(request=None, responses={200: RiskItemDetailSerializer, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_items_start")
+    @extend_schema(
+        request=None, responses={200: RiskItemDetailSerializer, 404: NOT_FOUND, 409: CONFLICT}, operation_id="risk_items_start"
+    )
     def post(self, request, pk):
         item = selectors.risk_item_get(actor=request.user, pk=pk)
         item = services.risk_item_start(item=item, actor=request.user)
@@ -173,8 +199,11 @@ class RiskItemReopenApi(APIView):
         reason = serializers.CharField()
         deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=InputSerializer, responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_items_reopen")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_items_reopen",
+    )
     def post(self, request, pk):
         item = selectors.risk_item_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
@@ -193,8 +222,18 @@ class AnswerOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Answer
-        fields = ["item", "order", "control_point", "lead_department", "participating_departments", "result", "note", "evidence",
-                  "answered_at", "risk_item"]
+        fields = [
+            "item",
+            "order",
+            "control_point",
+            "lead_department",
+            "participating_departments",
+            "result",
+            "note",
+            "evidence",
+            "answered_at",
+            "risk_item",
+        ]
 
     def get_participating_departments(self, obj) -> list[str]:
         return [d.code for d in obj.item.participating_departments.all()]
@@ -211,8 +250,20 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "project", "kind", "template", "scheduled_on", "method", "participants", "status", "signed_off_by",
-                  "signed_off_at", "sign_off_note", "created_at"]
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "template",
+            "scheduled_on",
+            "method",
+            "participants",
+            "status",
+            "signed_off_by",
+            "signed_off_at",
+            "sign_off_note",
+            "created_at",
+        ]
 
 
 class ReviewDetailSerializer(ReviewOutputSerializer):
@@ -255,8 +306,11 @@ class ReviewListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.review_list(actor=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: ReviewDetailSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
-                   operation_id="risk_reviews_create")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ReviewDetailSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        operation_id="risk_reviews_create",
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request)
         project = project_for_write(request.user, data.pop("project"))
@@ -288,11 +342,18 @@ class ReviewAnswerApi(APIView):
         result = serializers.ChoiceField(choices=[Answer.Result.OK, Answer.Result.FINDING, Answer.Result.NOT_APPLICABLE])
         note = serializers.CharField(required=False, allow_blank=True, default="")
         evidence = serializers.CharField(required=False, allow_blank=True, default="")
-        finding = serializers.DictField(required=False, allow_null=True, default=None,
-                                        help_text="title, source, customer_view, level, measures, owner, deadline")
+        finding = serializers.DictField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="title, source, customer_view, level, measures, owner, deadline",
+        )
 
-    @extend_schema(request=InputSerializer, responses={200: ReviewDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_reviews_answer")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: ReviewDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_reviews_answer",
+    )
     def post(self, request, pk, item_id):
         review = selectors.review_get(actor=request.user, pk=pk)
         answer = selectors.answer_get(actor=request.user, review=review, item_id=item_id)
@@ -301,8 +362,14 @@ class ReviewAnswerApi(APIView):
         if data["result"] == Answer.Result.FINDING and getattr(answer, "risk_item", None) is None:
             finding = _valid(self.FindingSerializer, request, data=data.get("finding") or {}, prefix="finding")
             finding["owner"] = owner_from_username(review.project, finding.get("owner"))
-        services.review_answer(answer=answer, actor=request.user, result=data["result"], note=data["note"],
-                               evidence=data["evidence"], finding=finding)
+        services.review_answer(
+            answer=answer,
+            actor=request.user,
+            result=data["result"],
+            note=data["note"],
+            evidence=data["evidence"],
+            finding=finding,
+        )
         review = selectors.review_get(actor=request.user, pk=pk)
         return Response(ReviewDetailSerializer(review, context={"request": request}).data)
 
@@ -315,9 +382,15 @@ class ReviewSignOffApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: ReviewDetailSerializer, 403: FORBIDDEN, 404: NOT_FOUND,
-                   409: inline_serializer("SignOffRefused", fields={"detail": serializers.CharField(),
-                                                                    "reasons": serializers.ListField(child=serializers.CharField())})},
+        responses={
+            200: ReviewDetailSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: inline_serializer(
+                "SignOffRefused",
+                fields={"detail": serializers.CharField(), "reasons": serializers.ListField(child=serializers.CharField())},
+            ),
+        },
         operation_id="risk_reviews_sign_off",
     )
     def post(self, request, pk):
@@ -348,8 +421,20 @@ class FactorOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdverseFactor
-        fields = ["id", "project", "factor_type", "category", "description", "distance_m", "direction", "info_source", "status",
-                  "disclosed_at", "disclosures", "created_at"]
+        fields = [
+            "id",
+            "project",
+            "factor_type",
+            "category",
+            "description",
+            "distance_m",
+            "direction",
+            "info_source",
+            "status",
+            "disclosed_at",
+            "disclosures",
+            "created_at",
+        ]
 
 
 class FactorFilter(django_filters.FilterSet):
@@ -378,8 +463,11 @@ class FactorListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.factor_list(actor=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: FactorOutputSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
-                   operation_id="risk_factors_create")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: FactorOutputSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        operation_id="risk_factors_create",
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request)
         project = project_for_write(request.user, data.pop("project"))
@@ -400,8 +488,11 @@ class FactorDiscloseApi(APIView):
         evidence = serializers.CharField()
         disclosed_on = serializers.DateField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=InputSerializer, responses={200: FactorOutputSerializer, 400: None, 404: NOT_FOUND},
-                   operation_id="risk_factors_disclose")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: FactorOutputSerializer, 400: None, 404: NOT_FOUND},
+        operation_id="risk_factors_disclose",
+    )
     def post(self, request, pk):
         factor = selectors.factor_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
@@ -425,8 +516,18 @@ class FactorTypeListApi(APIView):
 class PromiseChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = PromiseChange
-        fields = ["id", "status", "old_wording", "new_wording", "reason", "impact", "negotiation_note", "confirmation_document",
-                  "confirmed_on", "created_at"]
+        fields = [
+            "id",
+            "status",
+            "old_wording",
+            "new_wording",
+            "reason",
+            "impact",
+            "negotiation_note",
+            "confirmation_document",
+            "confirmed_on",
+            "created_at",
+        ]
 
 
 class PromiseOutputSerializer(serializers.ModelSerializer):
@@ -435,8 +536,19 @@ class PromiseOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SalesPromise
-        fields = ["id", "project", "source", "wording", "kano", "due_milestone", "status", "verification_note", "verified_at",
-                  "changes", "created_at"]
+        fields = [
+            "id",
+            "project",
+            "source",
+            "wording",
+            "kano",
+            "due_milestone",
+            "status",
+            "verification_note",
+            "verified_at",
+            "changes",
+            "created_at",
+        ]
 
 
 class PromiseFilter(django_filters.FilterSet):
@@ -465,14 +577,18 @@ class PromiseListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.promise_list(actor=self.request.user).prefetch_related("changes")
 
-    @extend_schema(request=InputSerializer, responses={201: PromiseOutputSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
-                   operation_id="risk_promises_create")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: PromiseOutputSerializer, 400: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        operation_id="risk_promises_create",
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request)
         project = project_for_write(request.user, data.pop("project"))
         promise = services.promise_register(project=project, actor=request.user, **data)
-        return Response(PromiseOutputSerializer(selectors.promise_get(actor=request.user, pk=promise.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            PromiseOutputSerializer(selectors.promise_get(actor=request.user, pk=promise.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class PromiseDetailApi(APIView):
@@ -483,12 +599,16 @@ class PromiseDetailApi(APIView):
 
 class PromiseVerifyApi(APIView):
     class InputSerializer(serializers.Serializer):
-        result = serializers.ChoiceField(choices=[SalesPromise.Status.KEPT, SalesPromise.Status.AT_RISK,
-                                                  SalesPromise.Status.BROKEN])
+        result = serializers.ChoiceField(
+            choices=[SalesPromise.Status.KEPT, SalesPromise.Status.AT_RISK, SalesPromise.Status.BROKEN]
+        )
         note = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: PromiseOutputSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_promises_verify")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: PromiseOutputSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_promises_verify",
+    )
     def post(self, request, pk):
         promise = selectors.promise_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
@@ -504,8 +624,11 @@ class PromiseChangeProposeApi(APIView):
         reason = serializers.CharField()
         impact = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={201: PromiseChangeSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_promises_change_propose")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: PromiseChangeSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_promises_change_propose",
+    )
     def post(self, request, pk):
         promise = selectors.promise_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
@@ -522,17 +645,23 @@ class PromiseChangeActionApi(APIView):
         confirmation_document = serializers.CharField(required=False, allow_blank=True, default="", help_text="confirm")
         confirmed_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="confirm")
 
-    @extend_schema(request=InputSerializer, responses={200: PromiseChangeSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
-                   operation_id="risk_promise_changes_action")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: PromiseChangeSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_promise_changes_action",
+    )
     def post(self, request, pk, action):
         change = selectors.promise_change_get(actor=request.user, pk=pk)
         data = _valid(self.InputSerializer, request)
         if action == "negotiate":
             change = services.promise_change_negotiate(change=change, actor=request.user, note=data["note"])
         elif action == "confirm":
-            change = services.promise_change_confirm(change=change, actor=request.user,
-                                                     confirmation_document=data["confirmation_document"],
-                                                     confirmed_on=data["confirmed_on"])
+            change = services.promise_change_confirm(
+                change=change,
+                actor=request.user,
+                confirmation_document=data["confirmation_document"],
+                confirmed_on=data["confirmed_on"],
+            )
         elif action == "reject":
             change = services.promise_change_reject(change=change, actor=request.user, reason=data["reason"])
         else:

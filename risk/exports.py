@@ -39,17 +39,45 @@ def _bytes(wb: Workbook) -> bytes:
 def register_workbook(items, *, today) -> bytes:
     """The risk pre-control table (风险预控表), one row per item; overdue rows shaded."""
     wb = Workbook()
-    ws = _sheet(wb, _("Risk register"), [
-        _("Project"), _("Title"), _("Level"), _("Risk source"), _("Customer view"), _("Measures"), _("Owner"), _("Deadline"),
-        _("Status"), _("Overdue"), _("Closing note"), _("Origin"),
-    ])
+    ws = _sheet(
+        wb,
+        _("Risk register"),
+        [
+            _("Project"),
+            _("Title"),
+            _("Level"),
+            _("Risk source"),
+            _("Customer view"),
+            _("Measures"),
+            _("Owner"),
+            _("Deadline"),
+            _("Status"),
+            _("Overdue"),
+            _("Closing note"),
+            _("Origin"),
+        ],
+    )
     for item in items:
         overdue = item.status != "closed" and item.deadline < today
-        ws.append([_safe(v) for v in (
-            item.project.code, item.title, item.get_level_display(), item.get_source_display(), item.get_customer_view_display(),
-            item.measures, item.owner.display_name if item.owner else "", item.deadline, item.get_status_display(),
-            _("Yes") if overdue else "", item.closing_note, item.origin,
-        )])
+        ws.append(
+            [
+                _safe(v)
+                for v in (
+                    item.project.code,
+                    item.title,
+                    item.get_level_display(),
+                    item.get_source_display(),
+                    item.get_customer_view_display(),
+                    item.measures,
+                    item.owner.display_name if item.owner else "",
+                    item.deadline,
+                    item.get_status_display(),
+                    _("Yes") if overdue else "",
+                    item.closing_note,
+                    item.origin,
+                )
+            ]
+        )
         if overdue:
             for cell in ws[ws.max_row]:
                 cell.fill = OVERDUE_FILL
@@ -61,16 +89,37 @@ def register_workbook(items, *, today) -> bytes:
 def disclosure_workbook(project, factors) -> bytes:
     """The disclosure sheet (不利因素公示表) for the sales office."""
     wb = Workbook()
-    ws = _sheet(wb, _("Disclosure sheet"), [
-        _("Category"), _("Type"), _("Description"), _("Distance (m)"), _("Direction"), _("Source of the information"),
-        _("Status"), _("Disclosed in"),
-    ])
+    ws = _sheet(
+        wb,
+        _("Disclosure sheet"),
+        [
+            _("Category"),
+            _("Type"),
+            _("Description"),
+            _("Distance (m)"),
+            _("Direction"),
+            _("Source of the information"),
+            _("Status"),
+            _("Disclosed in"),
+        ],
+    )
     for f in factors:
         places = "; ".join(f"{d.get_place_display()}: {d.evidence}" for d in f.disclosures.all())
-        ws.append([_safe(v) for v in (
-            f.factor_type.get_category_display(), f.factor_type.name, f.description, f.distance_m, f.get_direction_display(),
-            f.info_source, f.get_status_display(), places,
-        )])
+        ws.append(
+            [
+                _safe(v)
+                for v in (
+                    f.factor_type.get_category_display(),
+                    f.factor_type.name,
+                    f.description,
+                    f.distance_m,
+                    f.get_direction_display(),
+                    f.info_source,
+                    f.get_status_display(),
+                    places,
+                )
+            ]
+        )
     ws.append([])
     ws.append([_safe(f"{project.name} ({project.code})"), _("Printed"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     for col, width in zip("ABCDEFGH", (10, 14, 40, 10, 8, 24, 10, 50), strict=True):

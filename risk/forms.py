@@ -9,7 +9,12 @@ from .models import AdverseFactor, Answer, Disclosure, Review, ReviewKind, RiskI
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it needs ISO dates whatever the page's locale formats dates as."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class RiskItemForm(forms.Form):
@@ -50,9 +55,15 @@ class ReviewForm(forms.Form):
 class AnswerForm(forms.Form):
     """One checklist item at a site check: three big choices, evidence, and the finding's risk fields."""
 
-    result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect,
-                               choices=[(Answer.Result.OK, _("OK")), (Answer.Result.FINDING, _("Finding")),
-                                        (Answer.Result.NOT_APPLICABLE, _("Not applicable"))])
+    result = forms.ChoiceField(
+        label=_("Result"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Answer.Result.OK, _("OK")),
+            (Answer.Result.FINDING, _("Finding")),
+            (Answer.Result.NOT_APPLICABLE, _("Not applicable")),
+        ],
+    )
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     title = forms.CharField(label=_("Risk title"), required=False, max_length=200)
@@ -87,14 +98,20 @@ class FactorForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups = {}
         for t in types:
-            groups.setdefault(t.get_category_display(), []).append((t.code, t.name if not t.name_en else f"{t.name} · {t.name_en}"))
+            groups.setdefault(t.get_category_display(), []).append(
+                (t.code, t.name if not t.name_en else f"{t.name} · {t.name_en}")
+            )
         self.fields["factor_type"].choices = list(groups.items())
 
 
 class DisclosureForm(forms.Form):
     place = forms.ChoiceField(label=_("Disclosed in"), choices=Disclosure.Place.choices)
-    evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                               help_text=_("Photo number, document and page, board location."))
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Photo number, document and page, board location."),
+    )
     disclosed_on = forms.DateField(label=_("Disclosed on"), widget=DateInput, required=False)
 
 
@@ -102,12 +119,16 @@ class PromiseForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=SalesPromise.Source.choices)
     wording = forms.CharField(label=_("Wording"), widget=forms.Textarea(attrs={"rows": 2}))
     kano = forms.ChoiceField(label=_("KANO class"), choices=SalesPromise.Kano.choices)
-    due_milestone = forms.ChoiceField(label=_("Due at milestone"), choices=Milestone.Kind.choices, initial=Milestone.Kind.HANDOVER)
+    due_milestone = forms.ChoiceField(
+        label=_("Due at milestone"), choices=Milestone.Kind.choices, initial=Milestone.Kind.HANDOVER
+    )
 
 
 class VerifyForm(forms.Form):
-    result = forms.ChoiceField(label=_("Result"), choices=[(s.value, s.label) for s in (
-        SalesPromise.Status.KEPT, SalesPromise.Status.AT_RISK, SalesPromise.Status.BROKEN)])
+    result = forms.ChoiceField(
+        label=_("Result"),
+        choices=[(s.value, s.label) for s in (SalesPromise.Status.KEPT, SalesPromise.Status.AT_RISK, SalesPromise.Status.BROKEN)],
+    )
     note = forms.CharField(label=_("What was checked"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -137,5 +158,8 @@ class ChecklistItemForm(forms.Form):
     guidance_en = forms.CharField(label=_("What to check (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.all())
     participating_departments = forms.ModelMultipleChoiceField(
-        label=_("Participating departments"), queryset=Department.objects.all(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        label=_("Participating departments"),
+        queryset=Department.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estates.models import Department, Milestone, Project, TimeStamped
 
@@ -47,9 +48,7 @@ class ChecklistItem(models.Model):
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
     guidance = models.TextField(_("what to check"), blank=True)
     guidance_en = models.TextField(_("what to check (English)"), blank=True)
-    lead_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead department")
-    )
+    lead_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead department"))
     participating_departments = models.ManyToManyField(
         Department, blank=True, related_name="+", verbose_name=_("participating departments")
     )
@@ -72,7 +71,7 @@ class Review(TimeStamped):
         SITE_CHECK = "site_check", _("Site check")  # 现场检查
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # items being answered, risks being worked
+        OPEN = "open", pgettext_lazy("risk review status", "Open")  # items being answered, risks being worked
         SIGNED_OFF = "signed_off", _("Signed off")  # the general manager accepted the risk table
 
     TRANSITIONS = {Status.OPEN: {Status.SIGNED_OFF}, Status.SIGNED_OFF: set()}
@@ -85,7 +84,9 @@ class Review(TimeStamped):
     participants = models.TextField(_("participants"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     sign_off_note = models.TextField(_("sign-off note"), blank=True)
 
@@ -148,9 +149,9 @@ class RiskItem(TimeStamped):
         LOW = "low", _("Low")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # recorded, nobody working it yet
-        IN_PROGRESS = "in_progress", _("In progress")  # the owner is carrying out the measures (盯)
-        CLOSED = "closed", _("Closed")  # done, with a closing note (关)
+        OPEN = "open", pgettext_lazy("risk item status", "Open")  # recorded, nobody working it yet
+        IN_PROGRESS = "in_progress", pgettext_lazy("risk item status", "In progress")  # the owner carries out the measures (盯)
+        CLOSED = "closed", pgettext_lazy("risk item status", "Closed")  # done, with a closing note (关)
 
     TRANSITIONS = {
         Status.OPEN: {Status.IN_PROGRESS, Status.CLOSED},
@@ -171,7 +172,12 @@ class RiskItem(TimeStamped):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     measures = models.TextField(_("measures"), blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="risk_items", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risk_items",
+        verbose_name=_("owner"),
     )
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -189,7 +195,8 @@ class RiskItem(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(closing_note="")), name="risk_item_closed_has_note"
+                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(closing_note="")),
+                name="risk_item_closed_has_note",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="risk_item_title_present"),
         ]
@@ -391,6 +398,33 @@ class PromiseChange(TimeStamped):
         verbose_name_plural = _("promise changes")
 
 
+EVENT_LABELS = {
+    "created": _("Created"),
+    "answered": _("Answered"),
+    "signed_off": _("Signed off"),
+    "opened": _("Opened"),
+    "updated": _("Updated"),
+    "started": _("Work started"),
+    "closed": _("Closed"),
+    "reopened": _("Reopened"),
+    "follow_up": _("Followed up"),
+    "escalated": _("Escalated to the owner's head"),
+    "recorded": _("Recorded"),
+    "disclosed": _("Disclosed"),
+    "disclosure_updated": _("Disclosure updated"),
+    "status": _("Status changed"),
+    "registered": _("Registered"),
+    "verified": _("Verified"),
+    "change_proposed": _("Change proposed"),
+    "change_negotiating": _("Change negotiated"),
+    "change_confirmed": _("Change confirmed in writing"),
+    "change_rejected": _("Change rejected"),
+    "changed": _("Promise changed"),
+    "new_version": _("New version"),
+    "item_updated": _("Item edited"),
+}
+
+
 class Event(models.Model):
     """The timeline of every risk record: who did what, when, and what changed."""
 
@@ -417,3 +451,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["subject", "subject_id", "at"], name="risk_event_subject")]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))

@@ -33,7 +33,9 @@ def _today() -> date:
 
 # --- templates ---------------------------------------------------------------------------------
 def template_list() -> QuerySet[ChecklistTemplate]:
-    return ChecklistTemplate.objects.annotate(item_count=Count("items", distinct=True), review_count=Count("reviews", distinct=True))
+    return ChecklistTemplate.objects.annotate(
+        item_count=Count("items", distinct=True), review_count=Count("reviews", distinct=True)
+    )
 
 
 def template_get(*, pk) -> ChecklistTemplate:
@@ -41,8 +43,10 @@ def template_get(*, pk) -> ChecklistTemplate:
 
     try:
         return ChecklistTemplate.objects.prefetch_related(
-            Prefetch("items", queryset=ChecklistItem.objects.select_related("lead_department").prefetch_related(
-                "participating_departments"))
+            Prefetch(
+                "items",
+                queryset=ChecklistItem.objects.select_related("lead_department").prefetch_related("participating_departments"),
+            )
         ).get(pk=pk)
     except (ChecklistTemplate.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -69,9 +73,11 @@ def review_list(*, actor, project: Project | None = None) -> QuerySet[Review]:
 
 
 def review_get(*, actor, pk) -> Review:
-    answers = Answer.objects.select_related("item__lead_department", "risk_item__owner", "answered_by").prefetch_related(
-        "item__participating_departments"
-    ).order_by("item__order")
+    answers = (
+        Answer.objects.select_related("item__lead_department", "risk_item__owner", "answered_by")
+        .prefetch_related("item__participating_departments")
+        .order_by("item__order")
+    )
     qs = Review.objects.select_related("project", "template", "signed_off_by", "created_by").prefetch_related(
         Prefetch("answers", queryset=answers)
     )
@@ -90,21 +96,31 @@ def review_sign_off_blockers(*, review: Review) -> list[rules.Blocker]:
     unanswered = Answer.objects.filter(review=review, result=Answer.Result.PENDING).count()
     high = list(
         RiskItem.objects.filter(project_id=project_id, status__in=RiskItem.ACTIVE, level=RiskItem.Level.HIGH)
-        .order_by("deadline", "pk").values_list("title", flat=True)
+        .order_by("deadline", "pk")
+        .values_list("title", flat=True)
     )
     factors = [
-        f"{name} {dist} m" for name, dist in AdverseFactor.objects.filter(project_id=project_id, status=AdverseFactor.Status.UNDISCLOSED)
-        .order_by("distance_m", "pk").values_list("factor_type__name", "distance_m")
+        f"{name} {dist} m"
+        for name, dist in AdverseFactor.objects.filter(project_id=project_id, status=AdverseFactor.Status.UNDISCLOSED)
+        .order_by("distance_m", "pk")
+        .values_list("factor_type__name", "distance_m")
     ]
     promises = []
     if review.kind == "pre_delivery":
         promises = [
             f"{w[:40]} ({SalesPromise.Status(s).label})"
             for w, s in SalesPromise.objects.filter(project_id=project_id, due_milestone=Milestone.Kind.HANDOVER)
-            .exclude(status__in=SalesPromise.SETTLED).order_by("pk").values_list("wording", "status")
+            .exclude(status__in=SalesPromise.SETTLED)
+            .order_by("pk")
+            .values_list("wording", "status")
         ]
-    return rules.sign_off_blockers(kind=review.kind, unanswered=unanswered, open_high_risks=high,
-                                   undisclosed_factors=factors, unsettled_delivery_promises=promises)
+    return rules.sign_off_blockers(
+        kind=review.kind,
+        unanswered=unanswered,
+        open_high_risks=high,
+        undisclosed_factors=factors,
+        unsettled_delivery_promises=promises,
+    )
 
 
 def describe_blockers(blockers: list[rules.Blocker]) -> list[str]:
@@ -113,25 +129,49 @@ def describe_blockers(blockers: list[rules.Blocker]) -> list[str]:
     for b in blockers:
         names = "、".join(b.labels)
         if b.code == "unanswered":
-            out.append(ngettext("%(n)d checklist item is not answered.", "%(n)d checklist items are not answered.", b.count)
-                       % {"n": b.count})
+            out.append(
+                ngettext("%(n)d checklist item is not answered.", "%(n)d checklist items are not answered.", b.count)
+                % {"n": b.count}
+            )
         elif b.code == "high_risk_open":
-            out.append(ngettext("%(n)d high-level risk is open: %(names)s", "%(n)d high-level risks are open: %(names)s",
-                                b.count) % {"n": b.count, "names": names})
+            out.append(
+                ngettext("%(n)d high-level risk is open: %(names)s", "%(n)d high-level risks are open: %(names)s", b.count)
+                % {"n": b.count, "names": names}
+            )
         elif b.code == "factor_undisclosed":
-            out.append(ngettext("%(n)d adverse factor is not disclosed: %(names)s",
-                                "%(n)d adverse factors are not disclosed: %(names)s", b.count) % {"n": b.count, "names": names})
+            out.append(
+                ngettext(
+                    "%(n)d adverse factor is not disclosed: %(names)s",
+                    "%(n)d adverse factors are not disclosed: %(names)s",
+                    b.count,
+                )
+                % {"n": b.count, "names": names}
+            )
         elif b.code == "promise_unsettled":
-            out.append(ngettext("%(n)d promise due at handover is not verified as kept: %(names)s",
-                                "%(n)d promises due at handover are not verified as kept: %(names)s", b.count)
-                       % {"n": b.count, "names": names})
+            out.append(
+                ngettext(
+                    "%(n)d promise due at handover is not verified as kept: %(names)s",
+                    "%(n)d promises due at handover are not verified as kept: %(names)s",
+                    b.count,
+                )
+                % {"n": b.count, "names": names}
+            )
     return out
 
 
 # --- risk items --------------------------------------------------------------------------------
-def risk_item_list(*, actor, project: Project | None = None, status: str = "", level: str = "", source: str = "",
-                   customer_view: str = "", overdue: bool | None = None, owner: User | None = None,
-                   today: date | None = None) -> QuerySet[RiskItem]:
+def risk_item_list(
+    *,
+    actor,
+    project: Project | None = None,
+    status: str = "",
+    level: str = "",
+    source: str = "",
+    customer_view: str = "",
+    overdue: bool | None = None,
+    owner: User | None = None,
+    today: date | None = None,
+) -> QuerySet[RiskItem]:
     today = today or _today()
     qs = scope_to_actor(RiskItem.objects.select_related("project", "owner", "review"), actor)
     if project is not None:
@@ -166,9 +206,12 @@ def events_for(*, subject: str, subject_id: int) -> QuerySet[Event]:
 
 def owner_choices(*, project: Project) -> QuerySet[User]:
     """Active staff who can see ``project``: the people a risk item may be given to."""
-    return User.objects.filter(is_active=True).filter(
-        Q(projects=project) | Q(role__in=[Role.GROUP_CENTRE, Role.ADMIN])
-    ).distinct().order_by("username")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(projects=project) | Q(role__in=[Role.GROUP_CENTRE, Role.ADMIN]))
+        .distinct()
+        .order_by("username")
+    )
 
 
 # --- adverse factors ---------------------------------------------------------------------------
@@ -208,13 +251,15 @@ def promise_get(*, actor, pk) -> SalesPromise:
         SalesPromise.objects.select_related("project").prefetch_related(
             Prefetch("changes", queryset=PromiseChange.objects.order_by("-created_at", "-pk"))
         ),
-        actor, pk=pk,
+        actor,
+        pk=pk,
     )
 
 
 def promise_change_get(*, actor, pk) -> PromiseChange:
-    return get_in_scope_or_404(PromiseChange.objects.select_related("promise__project"), actor, project_field="promise__project",
-                               pk=pk)
+    return get_in_scope_or_404(
+        PromiseChange.objects.select_related("promise__project"), actor, project_field="promise__project", pk=pk
+    )
 
 
 # --- milestones --------------------------------------------------------------------------------
@@ -225,8 +270,13 @@ def milestone_deviations(*, milestones: list[Milestone], today: date | None = No
     if not ordered:
         return []
     start = min(m.planned_on for m in ordered)
-    return [{"milestone": m, "deviation": rules.milestone_deviation(start=start, planned=m.planned_on, actual=m.actual_on,
-                                                                    today=today)} for m in ordered]
+    return [
+        {
+            "milestone": m,
+            "deviation": rules.milestone_deviation(start=start, planned=m.planned_on, actual=m.actual_on, today=today),
+        }
+        for m in ordered
+    ]
 
 
 def project_milestone_deviations(*, project: Project, today: date | None = None) -> list[dict]:
@@ -249,27 +299,47 @@ def risk_project_summary(*, actor, projects: list[Project] | None = None, today:
         flt = {}
     else:
         flt = {"project_id__in": wanted if wanted is not None else ids}
-    summary: dict[int, dict] = defaultdict(lambda: {
-        "open_high": 0, "open_medium": 0, "open_low": 0, "open_total": 0, "overdue": 0, "undisclosed_factors": 0,
-        "latest_review": None, "sign_off": "none",
-    })
+    summary: dict[int, dict] = defaultdict(
+        lambda: {
+            "open_high": 0,
+            "open_medium": 0,
+            "open_low": 0,
+            "open_total": 0,
+            "overdue": 0,
+            "undisclosed_factors": 0,
+            "latest_review": None,
+            "sign_off": "none",
+        }
+    )
     active = Q(status__in=RiskItem.ACTIVE)
-    rows = RiskItem.objects.filter(**flt).values("project_id").annotate(
-        open_high=Count("pk", filter=active & Q(level=RiskItem.Level.HIGH)),
-        open_medium=Count("pk", filter=active & Q(level=RiskItem.Level.MEDIUM)),
-        open_low=Count("pk", filter=active & Q(level=RiskItem.Level.LOW)),
-        overdue=Count("pk", filter=active & Q(deadline__lt=today)),
-    ).order_by()
+    rows = (
+        RiskItem.objects.filter(**flt)
+        .values("project_id")
+        .annotate(
+            open_high=Count("pk", filter=active & Q(level=RiskItem.Level.HIGH)),
+            open_medium=Count("pk", filter=active & Q(level=RiskItem.Level.MEDIUM)),
+            open_low=Count("pk", filter=active & Q(level=RiskItem.Level.LOW)),
+            overdue=Count("pk", filter=active & Q(deadline__lt=today)),
+        )
+        .order_by()
+    )
     for r in rows:
         s = summary[r["project_id"]]
         s.update({k: r[k] for k in ("open_high", "open_medium", "open_low", "overdue")})
         s["open_total"] = r["open_high"] + r["open_medium"] + r["open_low"]
-    for r in AdverseFactor.objects.filter(status=AdverseFactor.Status.UNDISCLOSED, **flt).values("project_id").annotate(
-            n=Count("pk")).order_by():
+    for r in (
+        AdverseFactor.objects.filter(status=AdverseFactor.Status.UNDISCLOSED, **flt)
+        .values("project_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         summary[r["project_id"]]["undisclosed_factors"] = r["n"]
     # The latest review per project (highest date, then id): one query, picked in Python.
-    for r in Review.objects.filter(**flt).order_by("project_id", "-scheduled_on", "-pk").values(
-            "project_id", "pk", "kind", "status", "scheduled_on"):
+    for r in (
+        Review.objects.filter(**flt)
+        .order_by("project_id", "-scheduled_on", "-pk")
+        .values("project_id", "pk", "kind", "status", "scheduled_on")
+    ):
         s = summary[r["project_id"]]
         if s["latest_review"] is None:
             s["latest_review"] = r
@@ -294,4 +364,3 @@ def blocker_summary_for_project(*, project: Project) -> list[str]:
     from .services import project_sales_opening_blockers
 
     return describe_blockers(project_sales_opening_blockers(project)) or []
-

@@ -39,9 +39,14 @@ def _project(request, code) -> Project:
 def _register_filters(request) -> dict:
     g = request.GET
     overdue = {"1": True, "0": False}.get(g.get("overdue", ""))
-    return {"status": g.get("status", "active") if "status" in g or not g else g.get("status", ""),
-            "level": g.get("level", ""), "source": g.get("source", ""), "customer_view": g.get("customer_view", ""),
-            "overdue": overdue, "project_code": g.get("project", "")}
+    return {
+        "status": g.get("status", "active") if "status" in g or not g else g.get("status", ""),
+        "level": g.get("level", ""),
+        "source": g.get("source", ""),
+        "customer_view": g.get("customer_view", ""),
+        "overdue": overdue,
+        "project_code": g.get("project", ""),
+    }
 
 
 def _register_queryset(request, f):
@@ -49,8 +54,15 @@ def _register_queryset(request, f):
     if f["project_code"]:
         project = _project(request, f["project_code"])
     status = f["status"] if f["status"] in {"", "active", *RiskItem.Status.values} else "active"
-    return selectors.risk_item_list(actor=request.user, project=project, status=status, level=f["level"],
-                                    source=f["source"], customer_view=f["customer_view"], overdue=f["overdue"])
+    return selectors.risk_item_list(
+        actor=request.user,
+        project=project,
+        status=status,
+        level=f["level"],
+        source=f["source"],
+        customer_view=f["customer_view"],
+        overdue=f["overdue"],
+    )
 
 
 # --- overview and register ---------------------------------------------------------------------
@@ -67,11 +79,21 @@ def index(request):
 def item_list(request):
     f = _register_filters(request)
     page = Paginator(_register_queryset(request, f), 50).get_page(request.GET.get("page"))
-    return render(request, "risk/item_list.html", {
-        "page": page, "f": f, "today": timezone.localdate(), "levels": RiskItem.Level.choices, "statuses": RiskItem.Status.choices,
-        "sources": RiskItem.Source.choices, "views": RiskItem.CustomerView.choices,
-        "projects": estates_selectors.project_list(actor=request.user), "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "risk/item_list.html",
+        {
+            "page": page,
+            "f": f,
+            "today": timezone.localdate(),
+            "levels": RiskItem.Level.choices,
+            "statuses": RiskItem.Status.choices,
+            "sources": RiskItem.Source.choices,
+            "views": RiskItem.CustomerView.choices,
+            "projects": estates_selectors.project_list(actor=request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -102,18 +124,26 @@ def item_new(request, code):
 def item_detail(request, pk):
     item = selectors.risk_item_get(actor=request.user, pk=pk)
     owners = selectors.owner_choices(project=item.project)
-    edit = forms.RiskItemForm(initial={**{f: getattr(item, f) for f in (
-        "title", "level", "source", "customer_view", "deadline", "description", "measures")}, "owner": item.owner_id},
-        owners=owners)
+    edit = forms.RiskItemForm(
+        initial={
+            **{f: getattr(item, f) for f in ("title", "level", "source", "customer_view", "deadline", "description", "measures")},
+            "owner": item.owner_id,
+        },
+        owners=owners,
+    )
     return _item_page(request, item, edit=edit)
 
 
 def _item_page(request, item, *, status=200, **form_overrides):
     ctx = {
-        "item": item, "today": timezone.localdate(), "overdue_days": selectors.overdue_since(item),
+        "item": item,
+        "today": timezone.localdate(),
+        "overdue_days": selectors.overdue_since(item),
         "events": selectors.events_for(subject=Event.Subject.ITEM, subject_id=item.pk),
         "edit": forms.RiskItemForm(owners=selectors.owner_choices(project=item.project)),
-        "close_form": forms.CloseForm(), "reopen_form": forms.ReopenForm(), "follow_form": forms.FollowUpForm(),
+        "close_form": forms.CloseForm(),
+        "reopen_form": forms.ReopenForm(),
+        "follow_form": forms.FollowUpForm(),
     }
     ctx.update(form_overrides)
     return render(request, "risk/item_detail.html", ctx, status=status)
@@ -156,18 +186,22 @@ def item_action(request, pk, action):
 @login_required
 def project_detail(request, code):
     project = _project(request, code)
-    return render(request, "risk/project_detail.html", {
-        "project": project,
-        "summary": selectors.risk_project_summary(actor=request.user, projects=[project]).get(project.pk),
-        "deviations": selectors.milestone_deviations(milestones=list(project.milestones.all())),
-        "reviews": selectors.review_list(actor=request.user, project=project),
-        "factors": selectors.factor_list(actor=request.user, project=project),
-        "promises": selectors.promise_list(actor=request.user, project=project),
-        "opening_blockers": selectors.blocker_summary_for_project(project=project),
-        "review_form": forms.ReviewForm(initial={"scheduled_on": timezone.localdate()}),
-        "items": selectors.risk_item_list(actor=request.user, project=project, status="active")[:50],
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "risk/project_detail.html",
+        {
+            "project": project,
+            "summary": selectors.risk_project_summary(actor=request.user, projects=[project]).get(project.pk),
+            "deviations": selectors.milestone_deviations(milestones=list(project.milestones.all())),
+            "reviews": selectors.review_list(actor=request.user, project=project),
+            "factors": selectors.factor_list(actor=request.user, project=project),
+            "promises": selectors.promise_list(actor=request.user, project=project),
+            "opening_blockers": selectors.blocker_summary_for_project(project=project),
+            "review_form": forms.ReviewForm(initial={"scheduled_on": timezone.localdate()}),
+            "items": selectors.risk_item_list(actor=request.user, project=project, status="active")[:50],
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -190,18 +224,39 @@ def _review_page(request, review, *, forms_by_item=None, sign_off_form=None, rea
     cards = []
     for answer in review.answers.all():
         form = forms_by_item.get(answer.item_id) or forms.AnswerForm(
-            initial={"result": answer.result if answer.result != Answer.Result.PENDING else None, "evidence": answer.evidence,
-                     "note": answer.note, "title": answer.item.name, "level": RiskItem.Level.MEDIUM,
-                     "customer_view": "marketing" if review.kind == "pre_opening" else "delivery"},
-            owners=owners, prefix=f"a{answer.item_id}")
+            initial={
+                "result": answer.result if answer.result != Answer.Result.PENDING else None,
+                "evidence": answer.evidence,
+                "note": answer.note,
+                "title": answer.item.name,
+                "level": RiskItem.Level.MEDIUM,
+                "customer_view": "marketing" if review.kind == "pre_opening" else "delivery",
+            },
+            owners=owners,
+            prefix=f"a{answer.item_id}",
+        )
         cards.append({"answer": answer, "form": form})
-    blockers = reasons if reasons is not None else (
-        [] if review.status == "signed_off" else selectors.describe_blockers(selectors.review_sign_off_blockers(review=review)))
-    return render(request, "risk/review_detail.html", {
-        "review": review, "cards": cards, "blockers": blockers,
-        "sign_off_form": sign_off_form or forms.SignOffForm(),
-        "events": selectors.events_for(subject=Event.Subject.REVIEW, subject_id=review.pk),
-    }, status=status)
+    blockers = (
+        reasons
+        if reasons is not None
+        else (
+            []
+            if review.status == "signed_off"
+            else selectors.describe_blockers(selectors.review_sign_off_blockers(review=review))
+        )
+    )
+    return render(
+        request,
+        "risk/review_detail.html",
+        {
+            "review": review,
+            "cards": cards,
+            "blockers": blockers,
+            "sign_off_form": sign_off_form or forms.SignOffForm(),
+            "events": selectors.events_for(subject=Event.Subject.REVIEW, subject_id=review.pk),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -218,8 +273,14 @@ def review_answer(request, pk, item_id):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.review_answer(answer=answer, actor=request.user, result=d["result"], note=d["note"],
-                                   evidence=d["evidence"], finding=form.finding())
+            services.review_answer(
+                answer=answer,
+                actor=request.user,
+                result=d["result"],
+                note=d["note"],
+                evidence=d["evidence"],
+                finding=form.finding(),
+            )
         except ValidationError as exc:
             _attach(form, exc)
         except InvalidTransition as exc:
@@ -272,10 +333,16 @@ def factor_new(request, code):
 @login_required
 def factor_detail(request, pk, form=None, status=200):
     factor = selectors.factor_get(actor=request.user, pk=pk)
-    return render(request, "risk/factor_detail.html", {
-        "factor": factor, "form": form or forms.DisclosureForm(initial={"disclosed_on": timezone.localdate()}),
-        "events": selectors.events_for(subject=Event.Subject.FACTOR, subject_id=factor.pk),
-    }, status=status)
+    return render(
+        request,
+        "risk/factor_detail.html",
+        {
+            "factor": factor,
+            "form": form or forms.DisclosureForm(initial={"disclosed_on": timezone.localdate()}),
+            "events": selectors.events_for(subject=Event.Subject.FACTOR, subject_id=factor.pk),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -299,14 +366,22 @@ def disclosure_sheet(request, code):
     project = _project(request, code)
     factors = list(selectors.factor_list(actor=request.user, project=project))
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(exports.disclosure_workbook(project, factors),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            exports.disclosure_workbook(project, factors),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
         response["Content-Disposition"] = f'attachment; filename="disclosure-{project.code}.xlsx"'
         return response
-    return render(request, "risk/disclosure_sheet.html", {
-        "project": project, "factors": factors, "printed_at": timezone.localtime(),
-        "undisclosed": sum(1 for f in factors if f.status == AdverseFactor.Status.UNDISCLOSED),
-    })
+    return render(
+        request,
+        "risk/disclosure_sheet.html",
+        {
+            "project": project,
+            "factors": factors,
+            "printed_at": timezone.localtime(),
+            "undisclosed": sum(1 for f in factors if f.status == AdverseFactor.Status.UNDISCLOSED),
+        },
+    )
 
 
 # --- promises ----------------------------------------------------------------------------------
@@ -327,10 +402,14 @@ def promise_new(request, code):
 def _promise_page(request, promise, status=200, **overrides):
     open_change = next((c for c in promise.changes.all() if c.status in ("proposed", "negotiating")), None)
     ctx = {
-        "promise": promise, "open_change": open_change,
+        "promise": promise,
+        "open_change": open_change,
         "events": selectors.events_for(subject=Event.Subject.PROMISE, subject_id=promise.pk),
-        "verify_form": forms.VerifyForm(), "propose_form": forms.ProposeChangeForm(), "negotiate_form": forms.NegotiateForm(),
-        "confirm_form": forms.ConfirmForm(initial={"confirmed_on": timezone.localdate()}), "reject_form": forms.RejectForm(),
+        "verify_form": forms.VerifyForm(),
+        "propose_form": forms.ProposeChangeForm(),
+        "negotiate_form": forms.NegotiateForm(),
+        "confirm_form": forms.ConfirmForm(initial={"confirmed_on": timezone.localdate()}),
+        "reject_form": forms.RejectForm(),
     }
     ctx.update(overrides)
     return render(request, "risk/promise_detail.html", ctx, status=status)
@@ -349,10 +428,16 @@ def promise_action(request, pk, action):
     user = request.user
     specs = {
         "verify": (forms.VerifyForm, "verify_form", lambda d: services.promise_verify(promise=promise, actor=user, **d)),
-        "propose": (forms.ProposeChangeForm, "propose_form",
-                    lambda d: services.promise_change_propose(promise=promise, actor=user, **d)),
-        "negotiate": (forms.NegotiateForm, "negotiate_form",
-                      lambda d: services.promise_change_negotiate(change=change, actor=user, **d)),
+        "propose": (
+            forms.ProposeChangeForm,
+            "propose_form",
+            lambda d: services.promise_change_propose(promise=promise, actor=user, **d),
+        ),
+        "negotiate": (
+            forms.NegotiateForm,
+            "negotiate_form",
+            lambda d: services.promise_change_negotiate(change=change, actor=user, **d),
+        ),
         "confirm": (forms.ConfirmForm, "confirm_form", lambda d: services.promise_change_confirm(change=change, actor=user, **d)),
         "reject": (forms.RejectForm, "reject_form", lambda d: services.promise_change_reject(change=change, actor=user, **d)),
     }
@@ -383,10 +468,15 @@ def template_list(request):
 @login_required
 def template_detail(request, pk):
     template = selectors.template_get(pk=pk)
-    return render(request, "risk/template_detail.html", {
-        "template": template, "frozen": not template.is_current or template.reviews.exists(),
-        "events": selectors.events_for(subject=Event.Subject.TEMPLATE, subject_id=template.pk),
-    })
+    return render(
+        request,
+        "risk/template_detail.html",
+        {
+            "template": template,
+            "frozen": not template.is_current or template.reviews.exists(),
+            "events": selectors.events_for(subject=Event.Subject.TEMPLATE, subject_id=template.pk),
+        },
+    )
 
 
 @login_required
@@ -394,8 +484,9 @@ def template_detail(request, pk):
 def template_new_version(request, pk):
     template = selectors.template_get(pk=pk)
     try:
-        new = services.checklist_template_new_version(template=template, actor=request.user,
-                                                      notes=request.POST.get("notes", "")[:1000])
+        new = services.checklist_template_new_version(
+            template=template, actor=request.user, notes=request.POST.get("notes", "")[:1000]
+        )
     except InvalidTransition as exc:
         messages.error(request, exc.message)
         return redirect("risk:template-detail", pk=pk)
@@ -406,18 +497,30 @@ def template_new_version(request, pk):
 @login_required
 def template_item_edit(request, pk):
     item = selectors.checklist_item_get(pk=pk)
-    form = forms.ChecklistItemForm(request.POST or None, initial={
-        "name": item.name, "name_en": item.name_en, "guidance": item.guidance, "guidance_en": item.guidance_en,
-        "lead_department": item.lead_department_id,
-        "participating_departments": list(item.participating_departments.values_list("pk", flat=True)),
-    })
+    form = forms.ChecklistItemForm(
+        request.POST or None,
+        initial={
+            "name": item.name,
+            "name_en": item.name_en,
+            "guidance": item.guidance,
+            "guidance_en": item.guidance_en,
+            "lead_department": item.lead_department_id,
+            "participating_departments": list(item.participating_departments.values_list("pk", flat=True)),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             d = form.cleaned_data
-            services.checklist_item_update(item=item, actor=request.user, name=d["name"], name_en=d["name_en"],
-                                           guidance=d["guidance"], guidance_en=d["guidance_en"],
-                                           lead_department=d["lead_department"],
-                                           participating_departments=list(d["participating_departments"]))
+            services.checklist_item_update(
+                item=item,
+                actor=request.user,
+                name=d["name"],
+                name_en=d["name_en"],
+                guidance=d["guidance"],
+                guidance_en=d["guidance_en"],
+                lead_department=d["lead_department"],
+                participating_departments=list(d["participating_departments"]),
+            )
         except ValidationError as exc:
             _attach(form, exc)
         except InvalidTransition as exc:
@@ -427,4 +530,3 @@ def template_item_edit(request, pk):
             messages.success(request, _("Saved."))
             return redirect("risk:template-detail", pk=item.template_id)
     return render(request, "risk/template_item_form.html", {"form": form, "item": item}, status=400 if form.errors else 200)
-

@@ -16,11 +16,27 @@ def actor_user_and_label(actor) -> tuple[User | None, str]:
     return None, getattr(actor, "display_name", str(actor))
 
 
-def event_record(*, subject: str, subject_id: int, project: Project | None, kind: str, actor,
-                 before: dict | None = None, after: dict | None = None, detail: str = "") -> Event:
+def event_record(
+    *,
+    subject: str,
+    subject_id: int,
+    project: Project | None,
+    kind: str,
+    actor,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+) -> Event:
     """Append one event. Call inside the transaction that made the change."""
     user, label = actor_user_and_label(actor)
     return Event.objects.create(
-        subject=subject, subject_id=subject_id, project=project, kind=kind, actor=user, actor_label=label[:150],
-        before=before or {}, after=after or {}, detail=detail,
+        subject=subject,
+        subject_id=subject_id,
+        project=project,
+        kind=kind,
+        actor=user,
+        actor_label=label[:150],
+        before=before or {},
+        after=after or {},
+        detail=detail,
     )

@@ -18,8 +18,9 @@ from .events import event_record
 
 
 @transaction.atomic
-def factor_create(*, project: Project, factor_type: str, description: str, distance_m: int, direction: str,
-                  info_source: str, actor) -> AdverseFactor:
+def factor_create(
+    *, project: Project, factor_type: str, description: str, distance_m: int, direction: str, info_source: str, actor
+) -> AdverseFactor:
     """Record an adverse factor near ``project``; it starts undisclosed.
 
     ``factor_type`` is a code from the seeded catalogue (e.g. "landfill"). Raises ValidationError for
@@ -35,11 +36,21 @@ def factor_create(*, project: Project, factor_type: str, description: str, dista
         raise ValidationError({"distance_m": [_("Enter the distance in whole metres, greater than zero.")]})
     require_choice("direction", direction, AdverseFactor.Direction)
     factor = AdverseFactor.objects.create(
-        project=project, factor_type=ftype, description=description, distance_m=distance_m, direction=direction,
+        project=project,
+        factor_type=ftype,
+        description=description,
+        distance_m=distance_m,
+        direction=direction,
         info_source=info_source[:200],
     )
-    event_record(subject=Event.Subject.FACTOR, subject_id=factor.pk, project=project, kind="recorded", actor=actor,
-                 after={"type": ftype.code, "distance_m": distance_m, "direction": direction})
+    event_record(
+        subject=Event.Subject.FACTOR,
+        subject_id=factor.pk,
+        project=project,
+        kind="recorded",
+        actor=actor,
+        after={"type": ftype.code, "distance_m": distance_m, "direction": direction},
+    )
     return factor
 
 
@@ -58,17 +69,31 @@ def factor_disclose(*, factor: AdverseFactor, place: str, evidence: str, actor, 
         raise ValidationError({"disclosed_on": [_("A disclosure cannot be dated in the future.")]})
     factor = AdverseFactor.objects.select_for_update().select_related("project").get(pk=factor.pk)
     disclosure, created = Disclosure.objects.update_or_create(
-        factor=factor, place=place,
+        factor=factor,
+        place=place,
         defaults={"evidence": evidence, "disclosed_on": disclosed_on, "recorded_by": actor if isinstance(actor, User) else None},
     )
-    event_record(subject=Event.Subject.FACTOR, subject_id=factor.pk, project=factor.project,
-                 kind="disclosed" if created else "disclosure_updated", actor=actor,
-                 after={"place": place, "disclosed_on": disclosed_on.isoformat()}, detail=evidence)
+    event_record(
+        subject=Event.Subject.FACTOR,
+        subject_id=factor.pk,
+        project=factor.project,
+        kind="disclosed" if created else "disclosure_updated",
+        actor=actor,
+        after={"place": place, "disclosed_on": disclosed_on.isoformat()},
+        detail=evidence,
+    )
     if factor.status != AdverseFactor.Status.DISCLOSED:
         factor.status, factor.disclosed_at = AdverseFactor.Status.DISCLOSED, timezone.now()
         factor.save(update_fields=["status", "disclosed_at", "updated_at"])
-        event_record(subject=Event.Subject.FACTOR, subject_id=factor.pk, project=factor.project, kind="status", actor=actor,
-                     before={"status": AdverseFactor.Status.UNDISCLOSED}, after={"status": AdverseFactor.Status.DISCLOSED})
+        event_record(
+            subject=Event.Subject.FACTOR,
+            subject_id=factor.pk,
+            project=factor.project,
+            kind="status",
+            actor=actor,
+            before={"status": AdverseFactor.Status.UNDISCLOSED},
+            after={"status": AdverseFactor.Status.DISCLOSED},
+        )
     return disclosure
 
 
@@ -76,6 +101,8 @@ def project_sales_opening_blockers(project: Project) -> list[rules.Blocker]:
     """Why ``project`` may not open sales yet: every adverse factor must be disclosed first. Reads only."""
     names = [
         f"{f.factor_type.name} {f.distance_m} m"
-        for f in AdverseFactor.objects.filter(project=project, status=AdverseFactor.Status.UNDISCLOSED).select_related("factor_type")
+        for f in AdverseFactor.objects.filter(project=project, status=AdverseFactor.Status.UNDISCLOSED).select_related(
+            "factor_type"
+        )
     ]
     return rules.sales_opening_blockers(undisclosed_factors=names)

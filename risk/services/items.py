@@ -24,7 +24,9 @@ def _notify_owner_assigned(item: RiskItem) -> None:
     if item.owner_id is None:
         return
     notify(
-        recipients=[item.owner], kind="risk_item_assigned", project=item.project,
+        recipients=[item.owner],
+        kind="risk_item_assigned",
+        project=item.project,
         title=_("Risk item assigned to you: %(title)s") % {"title": item.title},
         body=_("Deadline %(deadline)s.") % {"deadline": item.deadline.isoformat()},
         url=reverse("risk:item-detail", args=[item.pk]),
@@ -41,9 +43,22 @@ def _snapshot(item: RiskItem, fields) -> dict:
 
 
 @transaction.atomic
-def risk_item_open(*, project: Project, title: str, source: str, customer_view: str, level: str, deadline: date,
-                   actor, owner: User | None = None, origin: str = "manual", description: str = "", measures: str = "",
-                   review=None, answer=None) -> RiskItem:
+def risk_item_open(
+    *,
+    project: Project,
+    title: str,
+    source: str,
+    customer_view: str,
+    level: str,
+    deadline: date,
+    actor,
+    owner: User | None = None,
+    origin: str = "manual",
+    description: str = "",
+    measures: str = "",
+    review=None,
+    answer=None,
+) -> RiskItem:
     """Open a risk-register item. Other apps call this (touchpoints for A-point issues: origin="touchpoints").
 
     Validates every field first and writes nothing when one is bad: ValidationError keyed by field
@@ -60,12 +75,29 @@ def risk_item_open(*, project: Project, title: str, source: str, customer_view: 
     require_owner(owner, project)
     _, label = actor_user_and_label(actor)
     item = RiskItem.objects.create(
-        project=project, review=review, answer=answer, origin=(origin or "manual")[:40], title=title[:200],
-        description=description or "", source=source, customer_view=customer_view, level=level,
-        measures=measures or "", owner=owner, deadline=deadline, created_by_label=label[:150],
+        project=project,
+        review=review,
+        answer=answer,
+        origin=(origin or "manual")[:40],
+        title=title[:200],
+        description=description or "",
+        source=source,
+        customer_view=customer_view,
+        level=level,
+        measures=measures or "",
+        owner=owner,
+        deadline=deadline,
+        created_by_label=label[:150],
     )
-    event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=project, kind="opened", actor=actor,
-                 after=_snapshot(item, EDITABLE_FIELDS), detail=origin or "")
+    event_record(
+        subject=Event.Subject.ITEM,
+        subject_id=item.pk,
+        project=project,
+        kind="opened",
+        actor=actor,
+        after=_snapshot(item, EDITABLE_FIELDS),
+        detail=origin or "",
+    )
     _notify_owner_assigned(item)
     return item
 
@@ -105,8 +137,15 @@ def risk_item_update(*, item: RiskItem, actor, **changes) -> RiskItem:
         item.escalated_at = None
         fields.append("escalated_at")
     item.save(update_fields=fields)
-    event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind="updated", actor=actor,
-                 before=before, after=_snapshot(item, changed))
+    event_record(
+        subject=Event.Subject.ITEM,
+        subject_id=item.pk,
+        project=item.project,
+        kind="updated",
+        actor=actor,
+        before=before,
+        after=_snapshot(item, changed),
+    )
     if "owner" in changed:
         _notify_owner_assigned(item)
     return item
@@ -122,8 +161,16 @@ def _move(item: RiskItem, target: str, *, actor, action: str, kind: str, detail:
     for k, v in (extra or {}).items():
         setattr(item, k, v)
     item.save(update_fields=["status", *(extra or {}), "updated_at"])
-    event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind=kind, actor=actor,
-                 before={"status": before}, after={"status": target}, detail=detail)
+    event_record(
+        subject=Event.Subject.ITEM,
+        subject_id=item.pk,
+        project=item.project,
+        kind=kind,
+        actor=actor,
+        before={"status": before},
+        after={"status": target},
+        detail=detail,
+    )
     return item
 
 
@@ -140,8 +187,15 @@ def risk_item_close(*, item: RiskItem, actor, closing_note: str) -> RiskItem:
     Closing a closed item is a no-op.
     """
     closing_note = require_text("closing_note", closing_note, _("Say how the risk was dealt with before closing it."))
-    return _move(item, RiskItem.Status.CLOSED, actor=actor, action=_("close"), kind="closed", detail=closing_note,
-                 extra={"closing_note": closing_note, "closed_at": timezone.now()})
+    return _move(
+        item,
+        RiskItem.Status.CLOSED,
+        actor=actor,
+        action=_("close"),
+        kind="closed",
+        detail=closing_note,
+        extra={"closing_note": closing_note, "closed_at": timezone.now()},
+    )
 
 
 @transaction.atomic
@@ -167,6 +221,6 @@ def risk_item_reopen(*, item: RiskItem, actor, reason: str, deadline: date | Non
 def risk_item_follow_up(*, item: RiskItem, actor, note: str) -> Event:
     """Record a follow-up (跟) on the item's timeline: a call, a site visit, progress seen."""
     note = require_text("note", note)
-    return event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind="follow_up",
-                        actor=actor, detail=note)
-
+    return event_record(
+        subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind="follow_up", actor=actor, detail=note
+    )

@@ -30,8 +30,15 @@ def promise_register(*, project: Project, source: str, wording: str, kano: str, 
     require_choice("due_milestone", due_milestone, Milestone.Kind)
     wording = require_text("wording", wording)
     promise = SalesPromise.objects.create(project=project, source=source, wording=wording, kano=kano, due_milestone=due_milestone)
-    event_record(subject=Event.Subject.PROMISE, subject_id=promise.pk, project=project, kind="registered", actor=actor,
-                 after={"source": source, "kano": kano, "due_milestone": due_milestone}, detail=wording)
+    event_record(
+        subject=Event.Subject.PROMISE,
+        subject_id=promise.pk,
+        project=project,
+        kind="registered",
+        actor=actor,
+        after={"source": source, "kano": kano, "due_milestone": due_milestone},
+        detail=wording,
+    )
     return promise
 
 
@@ -50,8 +57,16 @@ def promise_verify(*, promise: SalesPromise, result: str, note: str, actor) -> S
         require_transition(SalesPromise.TRANSITIONS, before, result, action=_("verify"))
     promise.status, promise.verification_note, promise.verified_at = result, note, timezone.now()
     promise.save(update_fields=["status", "verification_note", "verified_at", "updated_at"])
-    event_record(subject=Event.Subject.PROMISE, subject_id=promise.pk, project=promise.project, kind="verified", actor=actor,
-                 before={"status": before}, after={"status": result}, detail=note)
+    event_record(
+        subject=Event.Subject.PROMISE,
+        subject_id=promise.pk,
+        project=promise.project,
+        kind="verified",
+        actor=actor,
+        before={"status": before},
+        after={"status": result},
+        detail=note,
+    )
     return promise
 
 
@@ -67,10 +82,18 @@ def promise_change_propose(*, promise: SalesPromise, new_wording: str, reason: s
     promise = SalesPromise.objects.select_for_update().select_related("project").get(pk=promise.pk)
     if promise.changes.filter(status__in=[PromiseChange.Status.PROPOSED, PromiseChange.Status.NEGOTIATING]).exists():
         raise InvalidTransition(_("A change of this promise is already under way."))
-    change = PromiseChange.objects.create(promise=promise, old_wording=promise.wording, new_wording=new_wording,
-                                          reason=reason, impact=impact or "")
-    event_record(subject=Event.Subject.PROMISE, subject_id=promise.pk, project=promise.project, kind="change_proposed",
-                 actor=actor, after={"change": change.pk, "new_wording": new_wording}, detail=reason)
+    change = PromiseChange.objects.create(
+        promise=promise, old_wording=promise.wording, new_wording=new_wording, reason=reason, impact=impact or ""
+    )
+    event_record(
+        subject=Event.Subject.PROMISE,
+        subject_id=promise.pk,
+        project=promise.project,
+        kind="change_proposed",
+        actor=actor,
+        after={"change": change.pk, "new_wording": new_wording},
+        detail=reason,
+    )
     return change
 
 
@@ -84,9 +107,16 @@ def _change_move(change: PromiseChange, target: str, *, action: str, actor, kind
     for k, v in fields.items():
         setattr(change, k, v)
     change.save(update_fields=["status", *fields, "updated_at"])
-    event_record(subject=Event.Subject.PROMISE, subject_id=change.promise_id, project=change.promise.project, kind=kind,
-                 actor=actor, before={"change": change.pk, "status": before}, after={"change": change.pk, "status": target},
-                 detail=detail)
+    event_record(
+        subject=Event.Subject.PROMISE,
+        subject_id=change.promise_id,
+        project=change.promise.project,
+        kind=kind,
+        actor=actor,
+        before={"change": change.pk, "status": before},
+        after={"change": change.pk, "status": target},
+        detail=detail,
+    )
     return change
 
 
@@ -94,12 +124,21 @@ def _change_move(change: PromiseChange, target: str, *, action: str, actor, kind
 def promise_change_negotiate(*, change: PromiseChange, note: str, actor) -> PromiseChange:
     """Step 2: record the negotiation with the buyers (proposed → negotiating). A note is required."""
     note = require_text("note", note)
-    return _change_move(change, PromiseChange.Status.NEGOTIATING, action=_("negotiate"), actor=actor,
-                        kind="change_negotiating", detail=note, negotiation_note=note)
+    return _change_move(
+        change,
+        PromiseChange.Status.NEGOTIATING,
+        action=_("negotiate"),
+        actor=actor,
+        kind="change_negotiating",
+        detail=note,
+        negotiation_note=note,
+    )
 
 
 @transaction.atomic
-def promise_change_confirm(*, change: PromiseChange, confirmation_document: str, confirmed_on: date | None, actor) -> PromiseChange:
+def promise_change_confirm(
+    *, change: PromiseChange, confirmation_document: str, confirmed_on: date | None, actor
+) -> PromiseChange:
     """Step 3: the written confirmation (书面确认). Only now does the promise take the new wording.
 
     Requires the document reference and its date (not in the future): ValidationError otherwise.
@@ -115,16 +154,30 @@ def promise_change_confirm(*, change: PromiseChange, confirmation_document: str,
     current = PromiseChange.objects.only("status").get(pk=change.pk)
     if current.status == PromiseChange.Status.CONFIRMED:
         return current
-    change = _change_move(change, PromiseChange.Status.CONFIRMED, action=_("confirm"), actor=actor, kind="change_confirmed",
-                          detail=confirmation_document, confirmation_document=confirmation_document[:200],
-                          confirmed_on=confirmed_on)
+    change = _change_move(
+        change,
+        PromiseChange.Status.CONFIRMED,
+        action=_("confirm"),
+        actor=actor,
+        kind="change_confirmed",
+        detail=confirmation_document,
+        confirmation_document=confirmation_document[:200],
+        confirmed_on=confirmed_on,
+    )
     promise = SalesPromise.objects.select_for_update().get(pk=change.promise_id)
     before = {"status": promise.status, "wording": promise.wording}
     promise.wording, promise.status = change.new_wording, SalesPromise.Status.CHANGED
     promise.save(update_fields=["wording", "status", "updated_at"])
-    event_record(subject=Event.Subject.PROMISE, subject_id=promise.pk, project=change.promise.project, kind="changed",
-                 actor=actor, before=before, after={"status": promise.status, "wording": promise.wording},
-                 detail=confirmation_document)
+    event_record(
+        subject=Event.Subject.PROMISE,
+        subject_id=promise.pk,
+        project=change.promise.project,
+        kind="changed",
+        actor=actor,
+        before=before,
+        after={"status": promise.status, "wording": promise.wording},
+        detail=confirmation_document,
+    )
     return change
 
 
@@ -132,5 +185,6 @@ def promise_change_confirm(*, change: PromiseChange, confirmation_document: str,
 def promise_change_reject(*, change: PromiseChange, reason: str, actor) -> PromiseChange:
     """Drop a proposed or negotiated change; the promise keeps its wording. A reason is required."""
     reason = require_text("reason", reason)
-    return _change_move(change, PromiseChange.Status.REJECTED, action=_("reject"), actor=actor, kind="change_rejected",
-                        detail=reason)
+    return _change_move(
+        change, PromiseChange.Status.REJECTED, action=_("reject"), actor=actor, kind="change_rejected", detail=reason
+    )

@@ -80,28 +80,48 @@ def risk_reminders_send(*, today: date | None = None) -> SweepResult:
             with transaction.atomic():
                 if notice.kind == "due_soon":
                     title = _("Risk item due %(deadline)s: %(title)s") % {"deadline": item.deadline, "title": item.title}
-                    sent = _notify_new(recipients=owner_side, kind="risk_due_soon", title=title, key=notice.key,
-                                       url=url, project=item.project)
+                    sent = _notify_new(
+                        recipients=owner_side, kind="risk_due_soon", title=title, key=notice.key, url=url, project=item.project
+                    )
                     result.due_soon += bool(sent)
                 elif notice.kind == "overdue":
-                    title = _("Risk item overdue since %(deadline)s: %(title)s") % {"deadline": item.deadline, "title": item.title}
-                    sent = _notify_new(recipients=owner_side, kind="risk_overdue", title=title, key=notice.key,
-                                       url=url, project=item.project)
+                    title = _("Risk item overdue since %(deadline)s: %(title)s") % {
+                        "deadline": item.deadline,
+                        "title": item.title,
+                    }
+                    sent = _notify_new(
+                        recipients=owner_side, kind="risk_overdue", title=title, key=notice.key, url=url, project=item.project
+                    )
                     result.overdue += bool(sent)
                 else:
-                    claimed = RiskItem.objects.filter(pk=item.pk, escalated_at__isnull=True, deadline=item.deadline,
-                                                      status__in=RiskItem.ACTIVE).update(escalated_at=timezone.now())
+                    claimed = RiskItem.objects.filter(
+                        pk=item.pk, escalated_at__isnull=True, deadline=item.deadline, status__in=RiskItem.ACTIVE
+                    ).update(escalated_at=timezone.now())
                     if not claimed:
                         continue
                     heads = _heads(item)
                     title = _("Escalated: risk item overdue since %(deadline)s: %(title)s") % {
-                        "deadline": item.deadline, "title": item.title}
-                    sent = _notify_new(recipients=heads, kind="risk_escalated", title=title, key=notice.key, url=url,
-                                       project=item.project,
-                                     body=_("Owner: %(owner)s") % {"owner": item.owner.display_name if item.owner else "—"})
-                    event_record(subject=Event.Subject.ITEM, subject_id=item.pk, project=item.project, kind="escalated",
-                                 actor=None, after={"to": [h.username for h in heads]},
-                                 detail=", ".join(h.display_name for h in heads))
+                        "deadline": item.deadline,
+                        "title": item.title,
+                    }
+                    sent = _notify_new(
+                        recipients=heads,
+                        kind="risk_escalated",
+                        title=title,
+                        key=notice.key,
+                        url=url,
+                        project=item.project,
+                        body=_("Owner: %(owner)s") % {"owner": item.owner.display_name if item.owner else "—"},
+                    )
+                    event_record(
+                        subject=Event.Subject.ITEM,
+                        subject_id=item.pk,
+                        project=item.project,
+                        kind="escalated",
+                        actor=None,
+                        after={"to": [h.username for h in heads]},
+                        detail=", ".join(h.display_name for h in heads),
+                    )
                     result.escalated += 1
                 result.notified += sent
     return result

@@ -28,8 +28,9 @@ class SignOffBlocked(InvalidTransition):
 
 
 @transaction.atomic
-def review_create(*, project: Project, kind: str, scheduled_on: date, actor, method: str = Review.Method.MEETING,
-                  participants: str = "") -> Review:
+def review_create(
+    *, project: Project, kind: str, scheduled_on: date, actor, method: str = Review.Method.MEETING, participants: str = ""
+) -> Review:
     """Start a review of ``project`` against the current template of ``kind``; one answer row per item.
 
     Raises ValidationError for an unknown kind or method, a missing date, or when no template of
@@ -43,18 +44,30 @@ def review_create(*, project: Project, kind: str, scheduled_on: date, actor, met
     if template is None:
         raise ValidationError({"kind": [_("There is no checklist template of this kind.")]})
     review = Review.objects.create(
-        project=project, template=template, kind=kind, scheduled_on=scheduled_on, method=method,
-        participants=participants or "", created_by=actor if isinstance(actor, User) else None,
+        project=project,
+        template=template,
+        kind=kind,
+        scheduled_on=scheduled_on,
+        method=method,
+        participants=participants or "",
+        created_by=actor if isinstance(actor, User) else None,
     )
     Answer.objects.bulk_create([Answer(review=review, item_id=pk) for pk in template.items.values_list("pk", flat=True)])
-    event_record(subject=Event.Subject.REVIEW, subject_id=review.pk, project=project, kind="created", actor=actor,
-                 after={"template": str(template), "scheduled_on": scheduled_on.isoformat(), "method": method})
+    event_record(
+        subject=Event.Subject.REVIEW,
+        subject_id=review.pk,
+        project=project,
+        kind="created",
+        actor=actor,
+        after={"template": str(template), "scheduled_on": scheduled_on.isoformat(), "method": method},
+    )
     return review
 
 
 @transaction.atomic
-def review_answer(*, answer: Answer, actor, result: str, note: str = "", evidence: str = "",
-                  finding: dict | None = None) -> Answer:
+def review_answer(
+    *, answer: Answer, actor, result: str, note: str = "", evidence: str = "", finding: dict | None = None
+) -> Answer:
     """Answer one checklist item of an open review.
 
     - ``ok`` and ``finding`` need evidence (what was seen or which document); ``na`` needs a note.
@@ -83,14 +96,31 @@ def review_answer(*, answer: Answer, actor, result: str, note: str = "", evidenc
         finding = dict(finding or {})
         finding.setdefault("title", answer.item.name)
         risk_item_open(
-            project=review.project, actor=actor, origin="review", review=review, answer=answer,
-            title=finding.get("title") or answer.item.name, description=finding.get("description") or note or "",
-            source=finding.get("source"), customer_view=finding.get("customer_view"), level=finding.get("level"),
-            measures=finding.get("measures") or "", owner=finding.get("owner"), deadline=finding.get("deadline"),
+            project=review.project,
+            actor=actor,
+            origin="review",
+            review=review,
+            answer=answer,
+            title=finding.get("title") or answer.item.name,
+            description=finding.get("description") or note or "",
+            source=finding.get("source"),
+            customer_view=finding.get("customer_view"),
+            level=finding.get("level"),
+            measures=finding.get("measures") or "",
+            owner=finding.get("owner"),
+            deadline=finding.get("deadline"),
         )
     answer.save(update_fields=["result", "note", "evidence", "answered_by", "answered_at"])
-    event_record(subject=Event.Subject.REVIEW, subject_id=review.pk, project=review.project, kind="answered", actor=actor,
-                 before=before, after={"result": result}, detail=f"{answer.item.order}. {answer.item.name}")
+    event_record(
+        subject=Event.Subject.REVIEW,
+        subject_id=review.pk,
+        project=review.project,
+        kind="answered",
+        actor=actor,
+        before=before,
+        after={"result": result},
+        detail=f"{answer.item.order}. {answer.item.name}",
+    )
     return answer
 
 
@@ -120,6 +150,14 @@ def review_sign_off(*, review: Review, actor, note: str = "") -> Review:
     review.status, review.signed_off_by, review.signed_off_at = Review.Status.SIGNED_OFF, actor, timezone.now()
     review.sign_off_note = note or ""
     review.save(update_fields=["status", "signed_off_by", "signed_off_at", "sign_off_note", "updated_at"])
-    event_record(subject=Event.Subject.REVIEW, subject_id=review.pk, project=review.project, kind="signed_off", actor=actor,
-                 before={"status": Review.Status.OPEN}, after={"status": Review.Status.SIGNED_OFF}, detail=note or "")
+    event_record(
+        subject=Event.Subject.REVIEW,
+        subject_id=review.pk,
+        project=review.project,
+        kind="signed_off",
+        actor=actor,
+        before={"status": Review.Status.OPEN},
+        after={"status": Review.Status.SIGNED_OFF},
+        detail=note or "",
+    )
     return review

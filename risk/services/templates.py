@@ -9,7 +9,6 @@ from estates.models import Department
 from estates.workflow import AuthorityExceeded, InvalidTransition
 
 from .. import rules
-
 from ..models import ChecklistItem, ChecklistTemplate, Event
 from .checks import require_text
 from .events import event_record
@@ -34,22 +33,45 @@ def checklist_template_new_version(*, template: ChecklistTemplate, actor, notes:
         raise InvalidTransition(_("Only the current version can be copied into a new version."))
     last = ChecklistTemplate.objects.filter(kind=template.kind).order_by("-version").values_list("version", flat=True).first()
     ChecklistTemplate.objects.filter(pk=template.pk).update(is_current=False)
-    new = ChecklistTemplate.objects.create(kind=template.kind, version=last + 1, name=template.name, name_en=template.name_en,
-                                           notes=notes or "", is_current=True)
+    new = ChecklistTemplate.objects.create(
+        kind=template.kind, version=last + 1, name=template.name, name_en=template.name_en, notes=notes or "", is_current=True
+    )
     for item in template.items.prefetch_related("participating_departments"):
         copy = ChecklistItem.objects.create(
-            template=new, order=item.order, name=item.name, name_en=item.name_en, guidance=item.guidance,
-            guidance_en=item.guidance_en, lead_department_id=item.lead_department_id,
+            template=new,
+            order=item.order,
+            name=item.name,
+            name_en=item.name_en,
+            guidance=item.guidance,
+            guidance_en=item.guidance_en,
+            lead_department_id=item.lead_department_id,
         )
         copy.participating_departments.set(item.participating_departments.all())
-    event_record(subject=Event.Subject.TEMPLATE, subject_id=new.pk, project=None, kind="new_version", actor=actor,
-                 before={"version": template.version}, after={"version": new.version}, detail=notes or "")
+    event_record(
+        subject=Event.Subject.TEMPLATE,
+        subject_id=new.pk,
+        project=None,
+        kind="new_version",
+        actor=actor,
+        before={"version": template.version},
+        after={"version": new.version},
+        detail=notes or "",
+    )
     return new
 
 
 @transaction.atomic
-def checklist_item_update(*, item: ChecklistItem, actor, name: str, guidance: str, lead_department: Department,
-                          participating_departments: list[Department], name_en: str = "", guidance_en: str = "") -> ChecklistItem:
+def checklist_item_update(
+    *,
+    item: ChecklistItem,
+    actor,
+    name: str,
+    guidance: str,
+    lead_department: Department,
+    participating_departments: list[Department],
+    name_en: str = "",
+    guidance_en: str = "",
+) -> ChecklistItem:
     """Edit an item of the current version while no review uses it; otherwise make a new version first.
 
     Raises AuthorityExceeded as above, InvalidTransition for a frozen version, ValidationError for an empty name.
@@ -65,6 +87,13 @@ def checklist_item_update(*, item: ChecklistItem, actor, name: str, guidance: st
     item.lead_department = lead_department
     item.save(update_fields=["name", "name_en", "guidance", "guidance_en", "lead_department"])
     item.participating_departments.set(participating_departments)
-    event_record(subject=Event.Subject.TEMPLATE, subject_id=template.pk, project=None, kind="item_updated", actor=actor,
-                 before=before, after={"name": item.name, "guidance": item.guidance, "lead_department": lead_department.pk})
+    event_record(
+        subject=Event.Subject.TEMPLATE,
+        subject_id=template.pk,
+        project=None,
+        kind="item_updated",
+        actor=actor,
+        before=before,
+        after={"name": item.name, "guidance": item.guidance, "lead_department": lead_department.pk},
+    )
     return item

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.conftest import browser_page  # noqa: F401 - the shared Playwright fixture, for test_browser
 from tests.risk.factories import gm_for
 
 

@@ -19,8 +19,13 @@ def gm_for(project):
 
 
 def open_item(project, actor, **kw):
-    defaults = dict(title="楼书周边示意图未标注垃圾场", source="external", customer_view="marketing", level="high",
-                    deadline=timezone.localdate() + timedelta(days=10))
+    defaults = {
+        "title": "楼书周边示意图未标注垃圾场",
+        "source": "external",
+        "customer_view": "marketing",
+        "level": "high",
+        "deadline": timezone.localdate() + timedelta(days=10),
+    }
     defaults.update(kw)
     return services.risk_item_open(project=project, actor=actor, **defaults)
 

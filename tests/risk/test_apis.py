@@ -91,16 +91,36 @@ def test_item_list_query_count_is_constant(staff_api, project, staff, n, django_
 
 
 def test_unknown_factor_type_is_400(staff_api, project):
-    r = staff_api.post("/api/v1/risk/factors/", {"project": "SZ-GG", "factor_type": "volcano", "description": "x",
-                                                  "distance_m": 10, "direction": "N", "info_source": "x"}, format="json")
+    r = staff_api.post(
+        "/api/v1/risk/factors/",
+        {
+            "project": "SZ-GG",
+            "factor_type": "volcano",
+            "description": "x",
+            "distance_m": 10,
+            "direction": "N",
+            "info_source": "x",
+        },
+        format="json",
+    )
     assert r.status_code == 400
     assert "factor_type" in r.json()
     assert AdverseFactor.objects.count() == 0
 
 
 def test_factor_disclose_flow(staff_api, project):
-    r = staff_api.post("/api/v1/risk/factors/", {"project": "SZ-GG", "factor_type": "landfill", "description": "金口垃圾填埋场",
-                                                  "distance_m": 500, "direction": "SE", "info_source": "规划局"}, format="json")
+    r = staff_api.post(
+        "/api/v1/risk/factors/",
+        {
+            "project": "SZ-GG",
+            "factor_type": "landfill",
+            "description": "金口垃圾填埋场",
+            "distance_m": 500,
+            "direction": "SE",
+            "info_source": "规划局",
+        },
+        format="json",
+    )
     assert r.status_code == 201
     fid = r.json()["id"]
     r = staff_api.post(f"/api/v1/risk/factors/{fid}/disclose/", {"place": "contract_annex", "evidence": ""}, format="json")
@@ -117,14 +137,28 @@ def test_factor_types_list_has_full_catalogue(staff_api):
 def test_review_answer_finding_and_sign_off_blocked_then_allowed(project, staff, gm):
     client = APIClient()
     client.force_authenticate(staff)
-    r = client.post("/api/v1/risk/reviews/", {"project": "SZ-GG", "kind": "pre_opening", "scheduled_on": TODAY().isoformat(),
-                                              "method": "site_check"}, format="json")
+    r = client.post(
+        "/api/v1/risk/reviews/",
+        {"project": "SZ-GG", "kind": "pre_opening", "scheduled_on": TODAY().isoformat(), "method": "site_check"},
+        format="json",
+    )
     assert r.status_code == 201
     review_id, items = r.json()["id"], [a["item"] for a in r.json()["answers"]]
-    r = client.post(f"/api/v1/risk/reviews/{review_id}/answers/{items[0]}/", {
-        "result": "finding", "evidence": "案名与集团内项目重名", "finding": {
-            "source": "management", "customer_view": "marketing", "level": "high", "deadline": future(), "owner": "staff_a"}},
-        format="json")
+    r = client.post(
+        f"/api/v1/risk/reviews/{review_id}/answers/{items[0]}/",
+        {
+            "result": "finding",
+            "evidence": "案名与集团内项目重名",
+            "finding": {
+                "source": "management",
+                "customer_view": "marketing",
+                "level": "high",
+                "deadline": future(),
+                "owner": "staff_a",
+            },
+        },
+        format="json",
+    )
     assert r.status_code == 200, r.content
     assert r.json()["answers"][0]["risk_item"] is not None
     review = Review.objects.get()
@@ -143,8 +177,9 @@ def test_review_answer_finding_and_sign_off_blocked_then_allowed(project, staff,
 def test_finding_missing_risk_fields_is_400(staff_api, project, staff):
     review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     item_id = review.answers.first().item_id
-    r = staff_api.post(f"/api/v1/risk/reviews/{review.pk}/answers/{item_id}/", {"result": "finding", "evidence": "e"},
-                       format="json")
+    r = staff_api.post(
+        f"/api/v1/risk/reviews/{review.pk}/answers/{item_id}/", {"result": "finding", "evidence": "e"}, format="json"
+    )
     assert r.status_code == 400
     assert "finding.level" in r.json()
     assert RiskItem.objects.count() == 0
@@ -161,24 +196,44 @@ def test_api_client_sign_off_is_403(api, project, staff):
 
 
 def test_promise_change_needs_written_confirmation(staff_api, project):
-    r = staff_api.post("/api/v1/risk/promises/", {"project": "SZ-GG", "source": "sales_staff", "wording": "三年内建成地铁站",
-                                                   "kano": "performance", "due_milestone": "handover"}, format="json")
+    r = staff_api.post(
+        "/api/v1/risk/promises/",
+        {
+            "project": "SZ-GG",
+            "source": "sales_staff",
+            "wording": "三年内建成地铁站",
+            "kano": "performance",
+            "due_milestone": "handover",
+        },
+        format="json",
+    )
     assert r.status_code == 201
     pid = r.json()["id"]
-    r = staff_api.post(f"/api/v1/risk/promises/{pid}/changes/", {"new_wording": "地铁站以政府规划为准", "reason": "规划调整"},
-                       format="json")
+    r = staff_api.post(
+        f"/api/v1/risk/promises/{pid}/changes/", {"new_wording": "地铁站以政府规划为准", "reason": "规划调整"}, format="json"
+    )
     assert r.status_code == 201
     cid = r.json()["id"]
-    assert staff_api.post(f"/api/v1/risk/promise-changes/{cid}/confirm/", {"confirmation_document": "函",
-                                                                             "confirmed_on": TODAY().isoformat()},
-                          format="json").status_code == 409
-    assert staff_api.post(f"/api/v1/risk/promise-changes/{cid}/negotiate/", {"note": "业主恳谈"}, format="json").status_code == 200
+    assert (
+        staff_api.post(
+            f"/api/v1/risk/promise-changes/{cid}/confirm/",
+            {"confirmation_document": "函", "confirmed_on": TODAY().isoformat()},
+            format="json",
+        ).status_code
+        == 409
+    )
+    assert (
+        staff_api.post(f"/api/v1/risk/promise-changes/{cid}/negotiate/", {"note": "业主恳谈"}, format="json").status_code == 200
+    )
     r = staff_api.post(f"/api/v1/risk/promise-changes/{cid}/confirm/", {"confirmation_document": ""}, format="json")
     assert r.status_code == 400
     assert SalesPromise.objects.get().wording == "三年内建成地铁站"
     assert PromiseChange.objects.get().status == "negotiating"
-    r = staff_api.post(f"/api/v1/risk/promise-changes/{cid}/confirm/", {"confirmation_document": "补充协议第3条",
-                                                                         "confirmed_on": TODAY().isoformat()}, format="json")
+    r = staff_api.post(
+        f"/api/v1/risk/promise-changes/{cid}/confirm/",
+        {"confirmation_document": "补充协议第3条", "confirmed_on": TODAY().isoformat()},
+        format="json",
+    )
     assert r.status_code == 200
     assert SalesPromise.objects.get().status == "changed"
 

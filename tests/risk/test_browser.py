@@ -9,7 +9,7 @@ from django.utils import timezone
 from estates.models import Milestone, Role
 from risk import services
 from risk.models import Review
-from tests.browser.conftest import browser_page, shot  # noqa: F401 - the shared Playwright fixture
+from tests.browser.conftest import SCREENSHOTS, shot
 from tests.factories import ProjectFactory, UserFactory
 from tests.risk.factories import answer_all, dept, gm_for
 
@@ -29,17 +29,39 @@ def login(page, live_server, username):
 def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_page, live_server):
     today = timezone.localdate()
     project = ProjectFactory(code="WH-SJHC", name="四季花城", city="武汉", stage="sales")
-    for kind, planned, actual in (("land", -700, -700), ("design", -560, -540), ("construction_start", -400, -330),
-                                  ("sales_opening", 30, None)):
-        Milestone.objects.create(project=project, kind=kind, planned_on=today + timedelta(days=planned),
-                                 actual_on=None if actual is None else today + timedelta(days=actual))
-    staff = UserFactory(username="li", first_name="李客服", role=Role.CR_STAFF, department=dept("customer_relations"),
-                        projects=[project])
+    for kind, planned, actual in (
+        ("land", -700, -700),
+        ("design", -560, -540),
+        ("construction_start", -400, -330),
+        ("sales_opening", 30, None),
+    ):
+        Milestone.objects.create(
+            project=project,
+            kind=kind,
+            planned_on=today + timedelta(days=planned),
+            actual_on=None if actual is None else today + timedelta(days=actual),
+        )
+    staff = UserFactory(
+        username="li", first_name="李客服", role=Role.CR_STAFF, department=dept("customer_relations"), projects=[project]
+    )
     gm_for(project)
-    factor = services.factor_create(project=project, factor_type="landfill", description="金口垃圾填埋场,夏季东南风时有异味",
-                                    distance_m=500, direction="SE", info_source="区环卫局规划公示", actor=staff)
-    review = services.review_create(project=project, kind="pre_opening", scheduled_on=today, actor=staff, method="site_check",
-                                    participants="客户关系中心、营销部、项目开发部、法务部")
+    factor = services.factor_create(
+        project=project,
+        factor_type="landfill",
+        description="金口垃圾填埋场,夏季东南风时有异味",
+        distance_m=500,
+        direction="SE",
+        info_source="区环卫局规划公示",
+        actor=staff,
+    )
+    review = services.review_create(
+        project=project,
+        kind="pre_opening",
+        scheduled_on=today,
+        actor=staff,
+        method="site_check",
+        participants="客户关系中心、营销部、项目开发部、法务部",
+    )
     page = browser_page
     page.set_viewport_size({"width": 1024, "height": 1366})  # a tablet at a site check
     login(page, live_server, "li")
@@ -73,8 +95,8 @@ def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_pag
     blockers = page.locator(".blockers").inner_text()
     assert "垃圾场 500 m" in blockers
     assert Review.objects.get(pk=review.pk).status == "open"
-    page.locator("#sign-off").scroll_into_view_if_needed()
     shot(page, "risk-signoff-refused-landfill")
+    page.locator("#sign-off").screenshot(path=str(SCREENSHOTS / "risk-signoff-refused-landfill-detail.png"))
 
     page.goto(f"{live_server.url}/risk/projects/{project.code}/")
     assert page.locator("#opening-blockers").is_visible()
@@ -106,8 +128,9 @@ def test_broken_promise_blocks_pre_delivery_sign_off(browser_page, live_server):
     project = ProjectFactory(code="SZ-GG", name="深圳光谷花园", city="深圳", stage="delivery")
     staff = UserFactory(username="li", role=Role.CR_STAFF, projects=[project])
     gm_for(project)
-    promise = services.promise_register(project=project, source="brochure", wording="小区会所设恒温泳池", kano="excitement",
-                                        due_milestone="handover", actor=staff)
+    promise = services.promise_register(
+        project=project, source="brochure", wording="小区会所设恒温泳池", kano="excitement", due_milestone="handover", actor=staff
+    )
     services.promise_verify(promise=promise, result="broken", note="交付前检查:会所泳池未施工", actor=staff)
     review = services.review_create(project=project, kind="pre_delivery", scheduled_on=today, actor=staff)
     answer_all(review, staff)
@@ -117,8 +140,8 @@ def test_broken_promise_blocks_pre_delivery_sign_off(browser_page, live_server):
     page.click("#sign-off button[type=submit]")
     page.wait_for_load_state()
     assert "小区会所设恒温泳池" in page.locator(".blockers").inner_text()
-    page.locator("#sign-off").scroll_into_view_if_needed()
     shot(page, "risk-signoff-refused-promise")
+    page.locator("#sign-off").screenshot(path=str(SCREENSHOTS / "risk-signoff-refused-promise-detail.png"))
     page.goto(f"{live_server.url}/risk/promises/{promise.pk}/")
     shot(page, "risk-promise-broken")
     assert Review.objects.get(pk=review.pk).status == "open"

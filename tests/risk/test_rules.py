@@ -8,8 +8,10 @@ START = date(2025, 1, 1)
 
 def dev(planned_days, actual_days=None, today_days=1000):
     return rules.milestone_deviation(
-        start=START, planned=START + timedelta(days=planned_days),
-        actual=None if actual_days is None else START + timedelta(days=actual_days), today=START + timedelta(days=today_days),
+        start=START,
+        planned=START + timedelta(days=planned_days),
+        actual=None if actual_days is None else START + timedelta(days=actual_days),
+        today=START + timedelta(days=today_days),
     )
 
 
@@ -66,7 +68,9 @@ def test_notices_after_deadline_overdue_and_escalation():
     d = date(2026, 5, 10)
     notices = rules.risk_item_notices(item_id=7, deadline=d, today=date(2026, 5, 11))
     assert [(n.kind, n.key) for n in notices] == [
-        ("overdue", "risk:item:7:2026-05-10:overdue:0"), ("escalation", "risk:item:7:2026-05-10:escalation")]
+        ("overdue", "risk:item:7:2026-05-10:overdue:0"),
+        ("escalation", "risk:item:7:2026-05-10:escalation"),
+    ]
 
 
 def test_overdue_reminder_repeats_weekly_with_new_key():
@@ -85,14 +89,23 @@ def test_sign_off_authority():
 
 
 def test_sign_off_blockers_list_every_reason():
-    blockers = rules.sign_off_blockers(kind="pre_delivery", unanswered=2, open_high_risks=["a"], undisclosed_factors=["垃圾场 500 m"],
-                                       unsettled_delivery_promises=["泳池"])
+    blockers = rules.sign_off_blockers(
+        kind="pre_delivery",
+        unanswered=2,
+        open_high_risks=["a"],
+        undisclosed_factors=["垃圾场 500 m"],
+        unsettled_delivery_promises=["泳池"],
+    )
     assert [b.code for b in blockers] == ["unanswered", "high_risk_open", "factor_undisclosed", "promise_unsettled"]
 
 
 def test_promises_do_not_block_pre_opening_review():
-    assert rules.sign_off_blockers(kind="pre_opening", unanswered=0, open_high_risks=[], undisclosed_factors=[],
-                                   unsettled_delivery_promises=["泳池"]) == []
+    assert (
+        rules.sign_off_blockers(
+            kind="pre_opening", unanswered=0, open_high_risks=[], undisclosed_factors=[], unsettled_delivery_promises=["泳池"]
+        )
+        == []
+    )
 
 
 def test_sales_opening_blocked_by_undisclosed_factor():

@@ -16,7 +16,6 @@ from risk.models import (
     PromiseChange,
     Review,
     RiskItem,
-    SalesPromise,
 )
 from tests.factories import UserFactory
 from tests.risk.factories import answer_all, dept, open_item
@@ -34,7 +33,14 @@ def test_seeded_factor_catalogue_is_the_seeds_full_list():
 
 def test_seeded_templates_have_the_seeds_control_points_and_departments():
     pre_opening = ChecklistTemplate.objects.get(kind="pre_opening", is_current=True)
-    assert [i.name for i in pre_opening.items.all()] == ["案名、地名审核", "销售方式", "销售资料", "销售道具", "销售文件", "销售活动"]
+    assert [i.name for i in pre_opening.items.all()] == [
+        "案名、地名审核",
+        "销售方式",
+        "销售资料",
+        "销售道具",
+        "销售文件",
+        "销售活动",
+    ]
     first = pre_opening.items.first()
     assert first.lead_department.code == "customer_relations"
     assert {d.code for d in first.participating_departments.all()} == {"marketing", "legal"}
@@ -77,8 +83,17 @@ def test_open_with_owner_outside_project_is_refused(project, other_project, staf
 
 
 def test_open_from_another_app_records_origin(project, staff):
-    item = services.risk_item_open(project=project, title="A级触点:交付钥匙", source="management", customer_view="delivery",
-                                   level="high", owner=None, deadline=TODAY(), origin="touchpoints", actor=staff)
+    item = services.risk_item_open(
+        project=project,
+        title="A级触点:交付钥匙",
+        source="management",
+        customer_view="delivery",
+        level="high",
+        owner=None,
+        deadline=TODAY(),
+        origin="touchpoints",
+        actor=staff,
+    )
     assert item.origin == "touchpoints"
 
 
@@ -130,14 +145,22 @@ def test_update_with_past_deadline_is_refused(project, staff):
 
 # --- adverse factors ---------------------------------------------------------------------------
 def landfill(project, staff):
-    return services.factor_create(project=project, factor_type="landfill", description="金口垃圾填埋场", distance_m=500,
-                                  direction="SE", info_source="区环卫局规划公示", actor=staff)
+    return services.factor_create(
+        project=project,
+        factor_type="landfill",
+        description="金口垃圾填埋场",
+        distance_m=500,
+        direction="SE",
+        info_source="区环卫局规划公示",
+        actor=staff,
+    )
 
 
 def test_unknown_factor_type_is_refused(project, staff):
     with pytest.raises(ValidationError) as exc:
-        services.factor_create(project=project, factor_type="volcano", description="x", distance_m=5, direction="N",
-                               info_source="x", actor=staff)
+        services.factor_create(
+            project=project, factor_type="volcano", description="x", distance_m=5, direction="N", info_source="x", actor=staff
+        )
     assert "factor_type" in exc.value.error_dict
     assert AdverseFactor.objects.count() == 0
 
@@ -145,8 +168,15 @@ def test_unknown_factor_type_is_refused(project, staff):
 @pytest.mark.parametrize("distance", [0, -5])
 def test_factor_distance_must_be_positive(project, staff, distance):
     with pytest.raises(ValidationError):
-        services.factor_create(project=project, factor_type="landfill", description="x", distance_m=distance, direction="N",
-                               info_source="x", actor=staff)
+        services.factor_create(
+            project=project,
+            factor_type="landfill",
+            description="x",
+            distance_m=distance,
+            direction="N",
+            info_source="x",
+            actor=staff,
+        )
 
 
 def test_disclosure_without_evidence_is_refused(project, staff):
@@ -178,7 +208,12 @@ def test_sales_opening_blocked_until_disclosed(project, staff):
 
 # --- promises ----------------------------------------------------------------------------------
 def promise(project, staff, **kw):
-    defaults = dict(source="brochure", wording="小区内设恒温泳池", kano="excitement", due_milestone=Milestone.Kind.HANDOVER)
+    defaults = {
+        "source": "brochure",
+        "wording": "小区内设恒温泳池",
+        "kano": "excitement",
+        "due_milestone": Milestone.Kind.HANDOVER,
+    }
     defaults.update(kw)
     return services.promise_register(project=project, actor=staff, **defaults)
 
@@ -189,7 +224,9 @@ def test_promise_change_full_path_changes_wording(project, staff):
     p.refresh_from_db()
     assert p.wording == "小区内设恒温泳池"
     services.promise_change_negotiate(change=change, note="业主代表会议", actor=staff)
-    services.promise_change_confirm(change=change, confirmation_document="业主书面确认函 2026-01", confirmed_on=TODAY(), actor=staff)
+    services.promise_change_confirm(
+        change=change, confirmation_document="业主书面确认函 2026-01", confirmed_on=TODAY(), actor=staff
+    )
     p.refresh_from_db()
     assert (p.wording, p.status) == ("小区内设室外泳池", "changed")
 
@@ -237,8 +274,14 @@ def test_review_has_one_answer_per_item(project, staff):
 def test_finding_opens_one_risk_item_linked_to_the_answer(project, staff, manager):
     review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     answer = review.answers.order_by("item__order")[2]
-    finding = {"source": "external", "customer_view": "marketing", "level": "high", "owner": manager,
-               "deadline": TODAY() + timedelta(days=7), "measures": "楼书补充周边环境示意"}
+    finding = {
+        "source": "external",
+        "customer_view": "marketing",
+        "level": "high",
+        "owner": manager,
+        "deadline": TODAY() + timedelta(days=7),
+        "measures": "楼书补充周边环境示意",
+    }
     services.review_answer(answer=answer, actor=staff, result="finding", evidence="楼书第8页", finding=finding)
     services.review_answer(answer=answer, actor=staff, result="finding", evidence="楼书第8页、第9页", finding=finding)
     item = RiskItem.objects.get()
@@ -249,8 +292,18 @@ def test_finding_with_past_deadline_writes_nothing(project, staff):
     review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     answer = review.answers.first()
     with pytest.raises(ValidationError):
-        services.review_answer(answer=answer, actor=staff, result="finding", evidence="e", finding={
-            "source": "external", "customer_view": "marketing", "level": "high", "deadline": TODAY() - timedelta(days=1)})
+        services.review_answer(
+            answer=answer,
+            actor=staff,
+            result="finding",
+            evidence="e",
+            finding={
+                "source": "external",
+                "customer_view": "marketing",
+                "level": "high",
+                "deadline": TODAY() - timedelta(days=1),
+            },
+        )
     answer.refresh_from_db()
     assert answer.result == "pending"
     assert RiskItem.objects.count() == 0
@@ -363,15 +416,22 @@ def test_template_in_use_is_frozen_and_new_version_copies_items(project, staff, 
     services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     item = template.items.first()
     with pytest.raises(InvalidTransition):
-        services.checklist_item_update(item=item, actor=staff, name="新名称", guidance="", lead_department=dept("legal"),
-                                       participating_departments=[])
+        services.checklist_item_update(
+            item=item, actor=staff, name="新名称", guidance="", lead_department=dept("legal"), participating_departments=[]
+        )
     new = services.checklist_template_new_version(template=template, actor=staff)
     assert (new.version, new.is_current, new.items.count()) == (2, True, 6)
     template.refresh_from_db()
     assert template.is_current is False
     new_item = new.items.first()
-    services.checklist_item_update(item=new_item, actor=staff, name="案名审核", guidance="商标", lead_department=dept("legal"),
-                                   participating_departments=[dept("marketing")])
+    services.checklist_item_update(
+        item=new_item,
+        actor=staff,
+        name="案名审核",
+        guidance="商标",
+        lead_department=dept("legal"),
+        participating_departments=[dept("marketing")],
+    )
     assert ChecklistTemplate.objects.get(pk=template.pk).items.first().name == "案名、地名审核"
     review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
     assert review.template_id == new.pk

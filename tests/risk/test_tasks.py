@@ -45,13 +45,13 @@ def test_beat_schedules_the_daily_job():
 
 
 def test_nothing_before_the_reminder_window(setup):
-    item, owner, head = setup
+    _item, owner, _head = setup
     assert run_on(DEADLINE - timedelta(days=4)) == {"due_soon": 0, "overdue": 0, "escalated": 0}
     assert kinds(owner) == []
 
 
 def test_reminder_three_days_before_deadline_once(setup):
-    item, owner, head = setup
+    _item, owner, _head = setup
     assert run_on(DEADLINE - timedelta(days=3))["due_soon"] == 1
     assert run_on(DEADLINE - timedelta(days=3))["due_soon"] == 0
     assert run_on(DEADLINE)["due_soon"] == 0  # same deadline, same key: one reminder before
@@ -70,7 +70,7 @@ def test_day_after_deadline_reminds_owner_and_escalates_to_head(setup):
 
 
 def test_running_twice_the_same_day_sends_nothing_more(setup):
-    item, owner, head = setup
+    _item, _owner, _head = setup
     run_on(DEADLINE + timedelta(days=1))
     before = Notification.objects.count()
     assert run_on(DEADLINE + timedelta(days=1)) == {"due_soon": 0, "overdue": 0, "escalated": 0}
@@ -79,7 +79,7 @@ def test_running_twice_the_same_day_sends_nothing_more(setup):
 
 
 def test_overdue_reminder_repeats_weekly_escalation_does_not(setup):
-    item, owner, head = setup
+    _item, owner, head = setup
     for offset in range(1, 16):
         run_on(DEADLINE + timedelta(days=offset))
     assert kinds(owner) == ["risk_overdue"] * 3  # days 1, 8 and 15
@@ -87,7 +87,7 @@ def test_overdue_reminder_repeats_weekly_escalation_does_not(setup):
 
 
 def test_closed_item_is_not_chased(setup):
-    item, owner, head = setup
+    item, owner, _head = setup
     services.risk_item_close(item=item, actor=owner, closing_note="已完成")
     assert run_on(DEADLINE + timedelta(days=1)) == {"due_soon": 0, "overdue": 0, "escalated": 0}
 

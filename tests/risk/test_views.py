@@ -16,23 +16,42 @@ TODAY = timezone.localdate
 
 
 def landfill(project, staff):
-    return services.factor_create(project=project, factor_type="landfill", description="金口垃圾填埋场", distance_m=500,
-                                  direction="SE", info_source="区环卫局规划公示", actor=staff)
+    return services.factor_create(
+        project=project,
+        factor_type="landfill",
+        description="金口垃圾填埋场",
+        distance_m=500,
+        direction="SE",
+        info_source="区环卫局规划公示",
+        actor=staff,
+    )
 
 
 def test_every_page_renders(staff_client, project, staff):
     item = open_item(project, staff)
     factor = landfill(project, staff)
     review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
-    promise = services.promise_register(project=project, source="brochure", wording="恒温泳池", kano="excitement",
-                                        due_milestone="handover", actor=staff)
+    promise = services.promise_register(
+        project=project, source="brochure", wording="恒温泳池", kano="excitement", due_milestone="handover", actor=staff
+    )
     template = ChecklistTemplate.objects.filter(is_current=True).first()
-    urls = ["/risk/", "/risk/items/", f"/risk/items/{item.pk}/", f"/risk/projects/{project.code}/",
-            f"/risk/projects/{project.code}/items/new/", f"/risk/projects/{project.code}/reviews/new/",
-            f"/risk/projects/{project.code}/factors/new/", f"/risk/projects/{project.code}/promises/new/",
-            f"/risk/projects/{project.code}/disclosure/", f"/risk/reviews/{review.pk}/", f"/risk/factors/{factor.pk}/",
-            f"/risk/promises/{promise.pk}/", "/risk/templates/", f"/risk/templates/{template.pk}/",
-            f"/risk/templates/items/{template.items.first().pk}/edit/"]
+    urls = [
+        "/risk/",
+        "/risk/items/",
+        f"/risk/items/{item.pk}/",
+        f"/risk/projects/{project.code}/",
+        f"/risk/projects/{project.code}/items/new/",
+        f"/risk/projects/{project.code}/reviews/new/",
+        f"/risk/projects/{project.code}/factors/new/",
+        f"/risk/projects/{project.code}/promises/new/",
+        f"/risk/projects/{project.code}/disclosure/",
+        f"/risk/reviews/{review.pk}/",
+        f"/risk/factors/{factor.pk}/",
+        f"/risk/promises/{promise.pk}/",
+        "/risk/templates/",
+        f"/risk/templates/{template.pk}/",
+        f"/risk/templates/items/{template.items.first().pk}/edit/",
+    ]
     for url in urls:
         assert staff_client.get(url).status_code == 200, url
 
@@ -42,17 +61,29 @@ def test_pages_of_other_project_are_404(staff_client, other_project):
     item = open_item(other_project, owner)
     factor = landfill(other_project, owner)
     review = services.review_create(project=other_project, kind="pre_opening", scheduled_on=TODAY(), actor=owner)
-    for url in (f"/risk/items/{item.pk}/", f"/risk/factors/{factor.pk}/", f"/risk/reviews/{review.pk}/",
-                f"/risk/projects/{other_project.code}/", f"/risk/projects/{other_project.code}/disclosure/"):
+    for url in (
+        f"/risk/items/{item.pk}/",
+        f"/risk/factors/{factor.pk}/",
+        f"/risk/reviews/{review.pk}/",
+        f"/risk/projects/{other_project.code}/",
+        f"/risk/projects/{other_project.code}/disclosure/",
+    ):
         assert staff_client.get(url).status_code == 404, url
     assert staff_client.post(f"/risk/items/{item.pk}/close/", {"closing_note": "x"}).status_code == 404
     assert staff_client.post(f"/risk/projects/{other_project.code}/items/new/", {}).status_code == 404
 
 
 def test_create_item_with_past_deadline_shows_form_error(staff_client, project):
-    r = staff_client.post(f"/risk/projects/{project.code}/items/new/", {
-        "title": "x", "level": "high", "source": "product", "customer_view": "delivery",
-        "deadline": (TODAY() - timedelta(days=1)).isoformat()})
+    r = staff_client.post(
+        f"/risk/projects/{project.code}/items/new/",
+        {
+            "title": "x",
+            "level": "high",
+            "source": "product",
+            "customer_view": "delivery",
+            "deadline": (TODAY() - timedelta(days=1)).isoformat(),
+        },
+    )
     assert r.status_code == 400
     assert RiskItem.objects.count() == 0
 
@@ -103,10 +134,12 @@ def test_project_page_shows_sales_opening_blocker(staff_client, project, staff):
 
 
 def test_estates_project_page_has_risk_panel_with_flagged_deviation(staff_client, project):
-    Milestone.objects.create(project=project, kind="land", planned_on=TODAY() - timedelta(days=400),
-                             actual_on=TODAY() - timedelta(days=400))
-    Milestone.objects.create(project=project, kind="sales_opening", planned_on=TODAY() - timedelta(days=300),
-                             actual_on=TODAY() - timedelta(days=280))
+    Milestone.objects.create(
+        project=project, kind="land", planned_on=TODAY() - timedelta(days=400), actual_on=TODAY() - timedelta(days=400)
+    )
+    Milestone.objects.create(
+        project=project, kind="sales_opening", planned_on=TODAY() - timedelta(days=300), actual_on=TODAY() - timedelta(days=280)
+    )
     html = staff_client.get(f"/projects/{project.code}/").content.decode()
     assert "+20.0%" in html
     assert 'badge bad">+20.0%' in html
@@ -119,8 +152,9 @@ def test_review_answer_page_flow_and_sign_off_refused_lists_reasons(client, proj
     item_id = review.answers.first().item_id
     r = client.post(f"/risk/reviews/{review.pk}/answers/{item_id}/", {f"a{item_id}-result": "ok", f"a{item_id}-evidence": ""})
     assert r.status_code == 400
-    r = client.post(f"/risk/reviews/{review.pk}/answers/{item_id}/", {f"a{item_id}-result": "ok",
-                                                                     f"a{item_id}-evidence": "商标查询回执"})
+    r = client.post(
+        f"/risk/reviews/{review.pk}/answers/{item_id}/", {f"a{item_id}-result": "ok", f"a{item_id}-evidence": "商标查询回执"}
+    )
     assert r.status_code == 302
     answer_all(review, staff)
     client.force_login(gm)
@@ -138,8 +172,9 @@ def test_sign_off_page_by_staff_is_403(staff_client, project, staff):
 
 
 def test_promise_confirm_without_document_is_form_error(staff_client, project, staff):
-    p = services.promise_register(project=project, source="brochure", wording="恒温泳池", kano="excitement",
-                                  due_milestone="handover", actor=staff)
+    p = services.promise_register(
+        project=project, source="brochure", wording="恒温泳池", kano="excitement", due_milestone="handover", actor=staff
+    )
     change = services.promise_change_propose(promise=p, new_wording="室外泳池", reason="r", actor=staff)
     services.promise_change_negotiate(change=change, note="n", actor=staff)
     r = staff_client.post(f"/risk/promises/{p.pk}/confirm/", {"confirmation_document": "", "confirmed_on": TODAY().isoformat()})
@@ -149,8 +184,10 @@ def test_promise_confirm_without_document_is_form_error(staff_client, project, s
 
 
 def test_new_review_from_project_page(staff_client, project):
-    r = staff_client.post(f"/risk/projects/{project.code}/reviews/new/", {"kind": "pre_delivery",
-                                                                         "scheduled_on": TODAY().isoformat(), "method": "site_check"})
+    r = staff_client.post(
+        f"/risk/projects/{project.code}/reviews/new/",
+        {"kind": "pre_delivery", "scheduled_on": TODAY().isoformat(), "method": "site_check"},
+    )
     assert r.status_code == 302
     assert Review.objects.get().answers.count() == 4
 
