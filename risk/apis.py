@@ -135,6 +135,9 @@ class RiskItemListApi(generics.ListAPIView):
     filterset_class = RiskItemFilter
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskRiskItemListInput"  # unique component name in the OpenAPI schema
+
         project = serializers.CharField()
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -170,6 +173,9 @@ class RiskItemDetailApi(APIView):
 
 class RiskItemCloseApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskRiskItemCloseInput"  # unique component name in the OpenAPI schema
+
         closing_note = serializers.CharField()
 
     @extend_schema(
@@ -196,6 +202,9 @@ class RiskItemStartApi(APIView):
 
 class RiskItemReopenApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskRiskItemReopenInput"  # unique component name in the OpenAPI schema
+
         reason = serializers.CharField()
         deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -297,6 +306,9 @@ class ReviewListApi(generics.ListAPIView):
     filterset_class = ReviewFilter
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskReviewListInput"  # unique component name in the OpenAPI schema
+
         project = serializers.CharField()
         kind = serializers.ChoiceField(choices=ReviewKind.choices)
         scheduled_on = serializers.DateField()
@@ -330,6 +342,9 @@ class ReviewAnswerApi(APIView):
     """Answer one checklist item; a finding opens a risk item from ``finding``."""
 
     class FindingSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskReviewAnswerFinding"  # unique component name in the OpenAPI schema
+
         title = serializers.CharField(required=False, allow_blank=True, max_length=200)
         source = serializers.ChoiceField(choices=RiskItem.Source.choices)
         customer_view = serializers.ChoiceField(choices=RiskItem.CustomerView.choices)
@@ -339,6 +354,9 @@ class ReviewAnswerApi(APIView):
         deadline = serializers.DateField()
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskReviewAnswerInput"  # unique component name in the OpenAPI schema
+
         result = serializers.ChoiceField(choices=[Answer.Result.OK, Answer.Result.FINDING, Answer.Result.NOT_APPLICABLE])
         note = serializers.CharField(required=False, allow_blank=True, default="")
         evidence = serializers.CharField(required=False, allow_blank=True, default="")
@@ -378,6 +396,9 @@ class ReviewSignOffApi(APIView):
     """The general manager's sign-off. 409 with ``reasons`` while anything blocks it; 403 below GM level."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskReviewSignOffInput"  # unique component name in the OpenAPI schema
+
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
     @extend_schema(
@@ -453,6 +474,9 @@ class FactorListApi(generics.ListAPIView):
     filterset_class = FactorFilter
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskFactorListInput"  # unique component name in the OpenAPI schema
+
         project = serializers.CharField()
         factor_type = serializers.CharField(help_text="a code from /api/v1/risk/factor-types/")
         description = serializers.CharField()
@@ -484,6 +508,9 @@ class FactorDetailApi(APIView):
 
 class FactorDiscloseApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskFactorDiscloseInput"  # unique component name in the OpenAPI schema
+
         place = serializers.ChoiceField(choices=Disclosure.Place.choices)
         evidence = serializers.CharField()
         disclosed_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -502,6 +529,9 @@ class FactorDiscloseApi(APIView):
 
 class FactorTypeListApi(APIView):
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskFactorTypeListOutput"  # unique component name in the OpenAPI schema
+
         code = serializers.CharField()
         category = serializers.CharField()
         name = serializers.CharField()
@@ -568,6 +598,9 @@ class PromiseListApi(generics.ListAPIView):
     filterset_class = PromiseFilter
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskPromiseListInput"  # unique component name in the OpenAPI schema
+
         project = serializers.CharField()
         source = serializers.ChoiceField(choices=SalesPromise.Source.choices)
         wording = serializers.CharField()
@@ -599,6 +632,9 @@ class PromiseDetailApi(APIView):
 
 class PromiseVerifyApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskPromiseVerifyInput"  # unique component name in the OpenAPI schema
+
         result = serializers.ChoiceField(
             choices=[SalesPromise.Status.KEPT, SalesPromise.Status.AT_RISK, SalesPromise.Status.BROKEN]
         )
@@ -620,6 +656,9 @@ class PromiseChangeProposeApi(APIView):
     """Step 1 of a change: the proposal. The promise keeps its wording until written confirmation."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskPromiseChangeProposeInput"  # unique component name in the OpenAPI schema
+
         new_wording = serializers.CharField()
         reason = serializers.CharField()
         impact = serializers.CharField(required=False, allow_blank=True, default="")
@@ -640,6 +679,9 @@ class PromiseChangeActionApi(APIView):
     """Steps 2 and 3 (negotiate, confirm in writing) or reject, by ``action`` in the path."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskPromiseChangeActionInput"  # unique component name in the OpenAPI schema
+
         note = serializers.CharField(required=False, allow_blank=True, default="", help_text="negotiate")
         reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="reject")
         confirmation_document = serializers.CharField(required=False, allow_blank=True, default="", help_text="confirm")

@@ -110,7 +110,7 @@ def test_without_department_head_escalation_goes_to_cr_managers(project, manager
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_escalate_once(project):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
