@@ -192,6 +192,8 @@ class RiskItem(TimeStamped):
             models.Index(fields=["project", "status", "level"], name="risk_item_project_status"),
             models.Index(fields=["status", "deadline"], name="risk_item_due"),
             models.Index(fields=["owner", "status"], name="risk_item_owner"),
+            models.Index(fields=["project", "source"], name="risk_item_project_source"),
+            models.Index(fields=["project", "customer_view"], name="risk_item_project_view"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -455,3 +457,22 @@ class Event(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def status_change(self) -> str:
+        """ "Open → Closed" in the page's language, or "" when the event did not change a status."""
+        before, after = self.before.get("status"), self.after.get("status")
+        if not (before or after):
+            return ""
+        enums = {
+            self.Subject.ITEM: [RiskItem.Status],
+            self.Subject.REVIEW: [Review.Status],
+            self.Subject.FACTOR: [AdverseFactor.Status],
+            self.Subject.PROMISE: [SalesPromise.Status, PromiseChange.Status],
+        }.get(self.subject, [])
+        labels = {}
+        for enum in reversed(enums):
+            labels.update({c.value: str(c.label) for c in enum})
+        if "change" in self.before or "change" in self.after:
+            labels.update({c.value: str(c.label) for c in PromiseChange.Status})
+        return f"{labels.get(before, before or '')} → {labels.get(after, after or '')}"

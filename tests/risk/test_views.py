@@ -196,3 +196,10 @@ def test_index_summary(staff_client, project, staff):
     open_item(project, staff, level="high")
     html = staff_client.get("/risk/").content.decode()
     assert 'badge level-high">1' in html
+
+
+def test_timeline_shows_status_labels_not_codes(staff_client, project, staff):
+    item = open_item(project, staff)
+    services.risk_item_close(item=item, actor=staff, closing_note="已整改")
+    html = staff_client.get(f"/risk/items/{item.pk}/").content.decode()
+    assert "未关闭 → 已关闭" in html
