@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from tests.browser.conftest import browser_page  # noqa: F401 - the shared Playwright fixture, for test_browser
@@ -13,3 +15,15 @@ def _fast_passwords(settings):
 @pytest.fixture
 def gm(project):
     return gm_for(project)
+
+
+@pytest.fixture
+def risk_catalogue(transactional_db):
+    """Re-seed the checklists, factor types and departments after another test's flush.
+
+    Transactional tests run on a flushed database, which loses migration 0002's data. The seed is
+    idempotent (get_or_create / update_or_create), so this is safe on a database that has it.
+    """
+    from django.apps import apps
+
+    importlib.import_module("risk.migrations.0002_seed_catalogues").seed(apps, None)

@@ -14,7 +14,7 @@ from tests.factories import ProjectFactory, UserFactory
 from tests.risk.factories import answer_all, dept, gm_for
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, username):
@@ -26,7 +26,7 @@ def login(page, live_server, username):
     page.wait_for_load_state()
 
 
-def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_page, live_server):
+def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_page, live_server, risk_catalogue):
     today = timezone.localdate()
     project = ProjectFactory(code="WH-SJHC", name="四季花城", city="武汉", stage="sales")
     for kind, planned, actual in (
@@ -123,7 +123,7 @@ def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_pag
     assert [e for e in page.console_errors if "409 (Conflict)" not in e] == []  # the refusal page answers 409
 
 
-def test_broken_promise_blocks_pre_delivery_sign_off(browser_page, live_server):
+def test_broken_promise_blocks_pre_delivery_sign_off(browser_page, live_server, risk_catalogue):
     today = timezone.localdate()
     project = ProjectFactory(code="SZ-GG", name="深圳光谷花园", city="深圳", stage="delivery")
     staff = UserFactory(username="li", role=Role.CR_STAFF, projects=[project])

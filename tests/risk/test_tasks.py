@@ -110,8 +110,8 @@ def test_without_department_head_escalation_goes_to_cr_managers(project, manager
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_sweeps_at_once_escalate_once(project):
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_escalate_once(risk_catalogue, project):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     owner = UserFactory(username="own2", department=dept("engineering"), projects=[project])
