@@ -70,13 +70,18 @@ class AnswerForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=RiskItem.Level.choices, required=False)
     source = forms.ChoiceField(label=_("Risk source"), choices=RiskItem.Source.choices, required=False)
     customer_view = forms.ChoiceField(label=_("Customer view"), choices=RiskItem.CustomerView.choices, required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput, required=False)
     measures = forms.CharField(label=_("Measures"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, owners, **kwargs):
+        """``owners`` is a list evaluated once per page: a review page has one form per item."""
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
+        self._owners = {str(u.pk): u for u in owners}
+        self.fields["owner"].choices = [("", "---------"), *((str(u.pk), u.display_name) for u in owners)]
+
+    def clean_owner(self):
+        return self._owners.get(self.cleaned_data.get("owner") or "")
 
     def finding(self) -> dict:
         d = self.cleaned_data

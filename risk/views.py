@@ -219,7 +219,7 @@ def review_new(request, code):
 
 
 def _review_page(request, review, *, forms_by_item=None, sign_off_form=None, reasons=None, status=200):
-    owners = selectors.owner_choices(project=review.project)
+    owners = list(selectors.owner_choices(project=review.project))
     forms_by_item = forms_by_item or {}
     cards = []
     for answer in review.answers.all():
@@ -269,7 +269,7 @@ def review_detail(request, pk):
 def review_answer(request, pk, item_id):
     review = selectors.review_get(actor=request.user, pk=pk)
     answer = selectors.answer_get(actor=request.user, review=review, item_id=item_id)
-    form = forms.AnswerForm(request.POST, owners=selectors.owner_choices(project=review.project), prefix=f"a{item_id}")
+    form = forms.AnswerForm(request.POST, owners=list(selectors.owner_choices(project=review.project)), prefix=f"a{item_id}")
     if form.is_valid():
         d = form.cleaned_data
         try:

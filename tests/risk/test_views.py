@@ -203,3 +203,63 @@ def test_timeline_shows_status_labels_not_codes(staff_client, project, staff):
     services.risk_item_close(item=item, actor=staff, closing_note="已整改")
     html = staff_client.get(f"/risk/items/{item.pk}/").content.decode()
     assert "未关闭 → 已关闭" in html
+
+
+@pytest.mark.parametrize("extra_items", [0, 10])
+def test_review_page_query_count_does_not_grow_with_items(
+    staff_client, project, staff, manager, extra_items, django_assert_max_num_queries
+):
+    from risk.models import ChecklistItem
+    from tests.risk.factories import dept
+
+    template = ChecklistTemplate.objects.get(kind="pre_opening", is_current=True)
+    template = services.checklist_template_new_version(template=template, actor=manager)
+    for n in range(extra_items):
+        item = ChecklistItem.objects.create(template=template, order=100 + n, name=f"附加{n}", lead_department=dept("legal"))
+        item.participating_departments.set([dept("marketing")])
+    review = services.review_create(project=project, kind="pre_opening", scheduled_on=TODAY(), actor=staff)
+    with django_assert_max_num_queries(14):
+        assert staff_client.get(f"/risk/reviews/{review.pk}/").status_code == 200
+
+
+def test_finding_from_review_page_gives_the_item_an_owner(staff_client, project, staff, manager):
+    review = services.review_create(project=project, kind="pre_delivery", scheduled_on=TODAY(), actor=staff)
+    item_id = review.answers.first().item_id
+    p = f"a{item_id}-"
+    r = staff_client.post(
+        f"/risk/reviews/{review.pk}/answers/{item_id}/",
+        {
+            p + "result": "finding",
+            p + "evidence": "燃气未通",
+            p + "title": "燃气未通气",
+            p + "level": "high",
+            p + "source": "external",
+            p + "customer_view": "delivery",
+            p + "owner": str(manager.pk),
+            p + "deadline": (TODAY() + timedelta(days=5)).isoformat(),
+        },
+    )
+    assert r.status_code == 302
+    item = RiskItem.objects.get()
+    assert (item.owner, item.level, item.title) == (manager, "high", "燃气未通气")
+
+
+def test_finding_with_unknown_owner_is_form_error(staff_client, project, staff, other_project):
+    stranger = UserFactory(projects=[other_project])
+    review = services.review_create(project=project, kind="pre_delivery", scheduled_on=TODAY(), actor=staff)
+    item_id = review.answers.first().item_id
+    p = f"a{item_id}-"
+    r = staff_client.post(
+        f"/risk/reviews/{review.pk}/answers/{item_id}/",
+        {
+            p + "result": "finding",
+            p + "evidence": "e",
+            p + "level": "high",
+            p + "source": "external",
+            p + "customer_view": "delivery",
+            p + "owner": str(stranger.pk),
+            p + "deadline": (TODAY() + timedelta(days=5)).isoformat(),
+        },
+    )
+    assert r.status_code == 400
+    assert RiskItem.objects.count() == 0
