@@ -220,6 +220,58 @@ class RiskItemReopenApi(APIView):
         return Response(RiskItemDetailSerializer(item, context={"request": request}).data)
 
 
+class RiskItemUpdateApi(APIView):
+    """Change measures, owner, deadline, level or wording of an active item (only the fields sent)."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskItemUpdateInput"  # unique component name in the OpenAPI schema
+
+        title = serializers.CharField(required=False, max_length=200)
+        description = serializers.CharField(required=False, allow_blank=True)
+        source = serializers.ChoiceField(required=False, choices=RiskItem.Source.choices)
+        customer_view = serializers.ChoiceField(required=False, choices=RiskItem.CustomerView.choices)
+        level = serializers.ChoiceField(required=False, choices=RiskItem.Level.choices)
+        measures = serializers.CharField(required=False, allow_blank=True)
+        owner = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="username")
+        deadline = serializers.DateField(required=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="risk_items_update",
+    )
+    def post(self, request, pk):
+        item = selectors.risk_item_get(actor=request.user, pk=pk)
+        data = _valid(self.InputSerializer, request)
+        if "owner" in data:
+            data["owner"] = owner_from_username(item.project, data["owner"])
+        item = services.risk_item_update(item=item, actor=request.user, **data)
+        return Response(RiskItemDetailSerializer(item, context={"request": request}).data)
+
+
+class RiskItemFollowUpApi(APIView):
+    """Record a follow-up (跟) on the item's timeline."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RiskItemFollowUpInput"  # unique component name in the OpenAPI schema
+
+        note = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND},
+        operation_id="risk_items_follow_up",
+    )
+    def post(self, request, pk):
+        item = selectors.risk_item_get(actor=request.user, pk=pk)
+        data = _valid(self.InputSerializer, request)
+        services.risk_item_follow_up(item=item, actor=request.user, note=data["note"])
+        item = selectors.risk_item_get(actor=request.user, pk=pk)
+        return Response(RiskItemDetailSerializer(item, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
 # --- reviews -----------------------------------------------------------------------------------
 class AnswerOutputSerializer(serializers.ModelSerializer):
     item = serializers.IntegerField(source="item_id")

@@ -249,3 +249,23 @@ def test_schema_documents_risk_endpoints(staff_client):
     text = r.content.decode()
     for path in ("/api/v1/risk/items/", "/api/v1/risk/reviews/{id}/sign-off/", "/api/v1/risk/factors/", "/api/v1/risk/promises/"):
         assert path in text
+
+
+def test_update_owner_and_deadline_then_follow_up(staff_api, project, staff, manager):
+    item = open_item(project, staff)
+    r = staff_api.post(f"/api/v1/risk/items/{item.pk}/update/", {"owner": "manager_a", "deadline": future(20)}, format="json")
+    assert r.status_code == 200
+    assert (r.json()["owner"], r.json()["deadline"]) == ("manager_a", future(20))
+    r = staff_api.post(f"/api/v1/risk/items/{item.pk}/follow-up/", {"note": "现场复查,整改过半"}, format="json")
+    assert r.status_code == 201
+    assert [e["kind"] for e in r.json()["events"]] == ["opened", "updated", "follow_up"]
+
+
+def test_update_with_past_deadline_is_400(staff_api, project, staff):
+    item = open_item(project, staff)
+    r = staff_api.post(
+        f"/api/v1/risk/items/{item.pk}/update/", {"deadline": (TODAY() - timedelta(days=1)).isoformat()}, format="json"
+    )
+    assert r.status_code == 400
+    item.refresh_from_db()
+    assert item.deadline == TODAY() + timedelta(days=10)
