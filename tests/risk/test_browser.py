@@ -82,6 +82,7 @@ def test_landfill_factor_blocks_pre_opening_sign_off_until_disclosed(browser_pag
     page.select_option(f"#id_a{third}-level", "medium")
     page.select_option(f"#id_a{third}-source", "external")
     page.fill(f"#id_a{third}-deadline", (today + timedelta(days=10)).isoformat())
+    page.locator(f"#item-{third}").screenshot(path=str(SCREENSHOTS / "risk-review-finding-tablet.png"))
     page.click(f"#item-{third} button[type=submit]")
     page.wait_for_load_state()
     shot(page, "risk-review-tablet")
