@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -219,6 +220,10 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
             changed_projects.append(project)
             touched[index] = True
     Project.objects.bulk_create(new_projects)
+    # bulk_update() skips auto_now: stamp the changed rows ourselves.
+    now = timezone.now()
+    for obj in changed_projects:
+        obj.updated_at = now
     if changed_projects:
         Project.objects.bulk_update(set(changed_projects), ["name", "city", "updated_at"])
 
@@ -281,6 +286,8 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
                         changed_customer_objs[crec["external_id"]] = customer
                         changed_fields.update(changed)
     Customer.objects.bulk_create(new_customers.values())
+    for obj in changed_customer_objs.values():
+        obj.updated_at = now
     if changed_customer_objs:
         Customer.objects.bulk_update(changed_customer_objs.values(), sorted(changed_fields | {"updated_at"}))
 
@@ -303,6 +310,8 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
             touched[index] = True
         wanted_links[rec["external_id"]] = {customers[c["external_id"]].pk for c in rec["customers"]}
     Contract.objects.bulk_create([c for _i, c in new_contracts])
+    for obj in changed_contracts:
+        obj.updated_at = now
     if changed_contracts:
         Contract.objects.bulk_update(changed_contracts, ["project_id", "unit_id", "signed_on", "handover_on", "status", "updated_at"])
 
