@@ -129,6 +129,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     list_select_related = ["client"]
     exclude = ["secret"]
+    formfield_overrides = {WebhookSubscription._meta.get_field("url").__class__: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if not obj.secret:

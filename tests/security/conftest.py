@@ -34,3 +34,18 @@ def redirect_path(response) -> str:
 def _fast_password_hasher(settings):
     # The matrix creates a user per route: PBKDF2 would make the suite ten times slower.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Personal data in logs: capture the whole run (see log_capture.py) ---------------------------
+from . import log_capture  # noqa: E402
+
+log_capture.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    found = log_capture.leaks()
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"PERSONAL DATA IN LOGS ({len(found)} lines), e.g. {found[:3]}", red=True)
+        session.exitstatus = 1
