@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import itertools
 import threading
 from datetime import timedelta
 from unittest import mock
@@ -39,9 +40,13 @@ def test_an_event_commits_with_the_business_write(project):
 
 
 def test_an_event_rolls_back_with_the_business_write(project):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _file(project)
-        raise RuntimeError("the complaint could not be saved")
+    def file_then_fail():
+        with transaction.atomic():
+            _file(project)
+            raise RuntimeError("the complaint could not be saved")
+
+    with pytest.raises(RuntimeError):
+        file_then_fail()
     assert OutboxEvent.objects.count() == 0
 
 
@@ -146,7 +151,7 @@ def test_a_receiver_that_never_answers_2xx_is_given_up_after_24_hours(project, s
     assert delivery.status == "failed"
     assert attempts[-1] <= delivery.give_up_at < attempts[-1] + timedelta(hours=1)
     assert attempts[-1] - attempts[0] > timedelta(hours=23)
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert gaps[:4] == [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120), timedelta(seconds=240)]
     assert max(gaps) == timedelta(hours=1)
     assert len(receiver.requests) == delivery.attempt_count == len(attempts)
@@ -219,9 +224,8 @@ def test_a_broker_outage_at_commit_loses_nothing_and_delivers_once(project, subs
 
 
 def test_the_drain_is_kicked_after_commit(project, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.outbox_drain_task, "apply_async") as kick:
-        with django_capture_on_commit_callbacks(execute=True):
-            _file(project)
+    with mock.patch.object(tasks.outbox_drain_task, "apply_async") as kick, django_capture_on_commit_callbacks(execute=True):
+        _file(project)
     kick.assert_called_once_with(retry=False)
 
 

@@ -64,7 +64,7 @@ def _piece(pattern) -> tuple[str, dict]:
 
         return _CONVERTER.sub(fill, str(pattern._route)), kwargs
     fmt, params = normalize(pattern.regex.pattern)[0]
-    return fmt % {p: SAMPLES["int"] for p in params}, dict.fromkeys(params, "regex")
+    return fmt % dict.fromkeys(params, SAMPLES["int"]), dict.fromkeys(params, "regex")
 
 
 def _walk(resolver, prefix: str, namespaces: list[str], kwargs: dict):
@@ -141,7 +141,7 @@ _REGISTRY: tuple[dict, set] | None = None
 
 
 def registered_factories() -> dict[str, Callable]:
-    global _REGISTRY  # noqa: PLW0603 - loaded once per test session
+    global _REGISTRY
     if _REGISTRY is None:
         _REGISTRY = _app_registrations()
     return _REGISTRY[0]

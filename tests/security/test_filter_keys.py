@@ -45,7 +45,7 @@ def _fingerprint(response, query=""):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
 
 
-@pytest.mark.parametrize("route", [r for r in list_routes()], ids=str)
+@pytest.mark.parametrize("route", list(list_routes()), ids=str)
 def test_unlisted_filter_and_ordering_keys_change_nothing(route, portfolio, project):
     caller = Client()
     caller.force_login(UserFactory(role=Role.GROUP_CENTRE))
