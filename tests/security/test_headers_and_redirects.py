@@ -104,7 +104,8 @@ def test_login_keeps_an_on_site_next(staff):
 
 @pytest.mark.slow
 def test_manage_py_check_deploy_passes_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    # Only what a production host has: no test-run variables (DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests).
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(TOUCHSTONE_ENV="production", SECRET_KEY="trust-check-" + "x7Kq2" * 12, ALLOWED_HOSTS="touchstone.example",
                TOUCHSTONE_VAR_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env,
