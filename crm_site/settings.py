@@ -207,6 +207,13 @@ IDEMPOTENCY_TTL_HOURS = 24
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if REDIS_URL:
+    # A frozen Redis must not hang a request that publishes after commit: give up after a few
+    # seconds instead (the transactional outbox keeps the work and beat drains it later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+    }
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     for sub in ("queue", "processed"):
