@@ -125,18 +125,20 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """The secret is shown once, on the add form (pre-filled with a random one); never again."""
+
     list_display = ["client", "url", "event_types", "active", "created_at"]
     list_filter = ["active"]
     list_select_related = ["client"]
-    exclude = ["secret"]
     formfield_overrides = {WebhookSubscription._meta.get_field("url").__class__: {"assume_scheme": "https"}}
 
-    def save_model(self, request, obj, form, change):
-        if not obj.secret:
-            import secrets
+    def get_exclude(self, request, obj=None):
+        return ["secret"] if obj is not None else []
 
-            obj.secret = secrets.token_urlsafe(32)
-        super().save_model(request, obj, form, change)
+    def get_changeform_initial_data(self, request):
+        import secrets
+
+        return {**super().get_changeform_initial_data(request), "secret": secrets.token_urlsafe(32)}
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -275,3 +275,10 @@ def test_two_drains_at_once_make_one_delivery_per_event_and_subscription(project
         assert len({r["headers"]["X-Touchstone-Delivery"] for r in receiver.requests}) == 80
     finally:
         receiver.close()
+
+
+def test_the_admin_shows_the_secret_only_on_the_add_form(admin_client, subscription):
+    add = admin_client.get("/admin/estates/webhooksubscription/add/").content.decode()
+    change = admin_client.get(f"/admin/estates/webhooksubscription/{subscription.pk}/change/").content.decode()
+    assert 'name="secret"' in add
+    assert 'name="secret"' not in change and subscription.secret not in change
