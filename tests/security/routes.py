@@ -130,11 +130,18 @@ def make_customer(project) -> dict:
     return {"pk": contract.customers.get().pk}
 
 
+def make_unit(project) -> dict:
+    from tests.factories import UnitFactory
+
+    return {"pk": UnitFactory(building__project=project).pk}
+
+
 ESTATES_FACTORIES: dict[str, Callable] = {
     "estates:project-detail": make_project,
     "api-project-detail": make_project,
     "estates:customer-detail": make_customer,
     "api-customer-detail": make_customer,
+    "api-unit-detail": make_unit,
 }
 
 _REGISTRY: tuple[dict, set] | None = None
