@@ -6,7 +6,7 @@ Each POST carries
                             receiver dedupes on it
     X-Touchstone-Timestamp: Unix seconds when this attempt was signed
     X-Touchstone-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}" keyed with the secret>
-A 2xx answer delivers it; anything else (or no answer) is retried with exponential backoff
+A 2xx answer delivers it; anything else (a redirect too: it is never followed) is retried with exponential backoff
 (30 s, 1 min, 2 min, ... capped at 1 h) until 24 h after the event; every attempt is recorded.
 """
 
@@ -100,12 +100,22 @@ def kick_send() -> None:
     transaction.on_commit(_kick, robust=True)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer (recorded, retried), never followed: no re-POST elsewhere, no internal hops."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(*, url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str]:
     if not url.lower().startswith(("http://", "https://")):
         return None, "refused: not an http(s) URL"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) checked above
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, ""

@@ -26,6 +26,8 @@ class Receiver:
                     receiver.requests.append({"headers": dict(self.headers), "body": body})
                     failing = len(receiver.requests) <= receiver.fail_first
                 self.send_response(receiver.fail_status if failing else 200)
+                if failing and 300 <= receiver.fail_status < 400:
+                    self.send_header("Location", receiver.url + "/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -282,3 +282,13 @@ def test_the_admin_shows_the_secret_only_on_the_add_form(admin_client, subscript
     change = admin_client.get(f"/admin/estates/webhooksubscription/{subscription.pk}/change/").content.decode()
     assert 'name="secret"' in add
     assert 'name="secret"' not in change and subscription.secret not in change
+
+
+def test_a_redirect_is_recorded_and_retried_never_followed(project, subscription, receiver):
+    receiver.fail_first, receiver.fail_status = 1, 302
+    _file(project)
+    outbox_drain()
+    assert webhook_deliveries_send() == 1
+    assert len(receiver.requests) == 1  # nothing POSTed (or GOT) at the Location
+    assert WebhookAttempt.objects.get().status_code == 302
+    assert WebhookDelivery.objects.get().status == "pending"
