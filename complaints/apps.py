@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ComplaintsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'complaints'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "complaints"
