@@ -200,7 +200,7 @@ class SweepResult:
 def due_querysets(now: datetime):
     """The four questions the sweep asks, each answered by its partial index."""
     for reason, (due_field, condition, _raise_to) in BREACHES.items():
-        yield reason, due_field, Complaint.objects.filter(condition, **{f"{due_field}__lte": now})
+        yield reason, due_field, Complaint.objects.filter(condition, **{f"{due_field}__lt": now})
 
 
 def complaints_sweep(
@@ -304,14 +304,14 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
         _notify_level(complaint=complaint, level=level, staffing=staffing, reason=reason, key=key)
     result.complaints += len(complaints)
     result.batches += 1
-    return max(len(v) for v in _per_reason(breaches).values())
+    return max(_per_reason(breaches).values())
 
 
 def _still_due(complaint: Complaint, reason: str, now: datetime) -> bool:
     """Re-check a claimed row in Python (it is locked, so this is its current state)."""
     due_field, _condition, raise_to = BREACHES[reason]
     due = getattr(complaint, due_field)
-    if due is None or due > now or complaint.status not in RUNNING:
+    if due is None or due >= now or complaint.status not in RUNNING:
         return False
     if reason == Escalation.Reason.FIRST_RESPONSE:
         return complaint.status == Complaint.Status.RECEIVED and not complaint.first_response_breached
