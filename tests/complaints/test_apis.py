@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, Revisit, Severity
 from tests.complaints.factories import file_complaint, unit_in
-from tests.factories import CustomerFactory, ContractFactory, UserFactory
+from tests.factories import ContractFactory, CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
