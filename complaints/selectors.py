@@ -249,3 +249,74 @@ def projects_for_filter(*, actor) -> QuerySet[Project]:
     ids = project_ids_for(actor)
     qs = Project.objects.all() if ids is None else Project.objects.filter(pk__in=ids)
     return qs.order_by("code")
+
+
+def complaint_inbox(
+    *,
+    actor,
+    project: str = "",
+    status: str = "",
+    severity: int | None = None,
+    category: str = "",
+    channel: str = "",
+    overdue: str = "",
+    assignee: str = "",
+    q: str = "",
+    now: datetime | None = None,
+):
+    """The staff inbox: the actor's complaints, filtered, newest first (the (project, created_at)
+    indexes serve the page; the tier counts and the overdue filter bring urgency forward)."""
+    now = now or timezone.now()
+    qs = complaint_list(actor=actor)
+    if project:
+        qs = qs.filter(project__code=project)
+    if status:
+        qs = qs.filter(status=status)
+    if severity is not None:
+        qs = qs.filter(severity=severity)
+    if category:
+        qs = qs.filter(category=category)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if overdue == "yes":
+        qs = qs.filter(overdue_q(now))
+    elif overdue == "no":
+        qs = qs.exclude(overdue_q(now))
+    if assignee == "me":
+        qs = qs.filter(assignee=actor)
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(reference__iexact=q) | Q(contact_phone=q))
+    return qs.order_by("-created_at", "-pk")
+
+
+def customers_for_intake(*, actor, find: str, limit: int = 10) -> list[dict]:
+    """Customers matching a phone, name or unit number, each with their contracts in scope —
+    three queries whatever the number of matches."""
+    from estates import selectors as estate_selectors
+    from estates.models import Contract
+
+    find = (find or "").strip()
+    if len(find) < 2:
+        return []
+    customers = list(estate_selectors.customer_list(actor=actor, search=find)[:limit])
+    contracts = scope_to_actor(
+        Contract.objects.filter(customers__in=customers)
+        .select_related("project", "unit__building")
+        .prefetch_related("customers"),
+        actor,
+    ).distinct()
+    by_customer: dict[int, list] = {c.pk: [] for c in customers}
+    for contract in contracts:
+        for owner in contract.customers.all():
+            if owner.pk in by_customer:
+                by_customer[owner.pk].append(contract)
+    return [{"customer": c, "contracts": by_customer[c.pk]} for c in customers]
+
+
+def customer_for_intake(*, actor, pk) -> Customer | None:
+    from estates import selectors as estate_selectors
+
+    return estate_selectors.customer_list(actor=actor).filter(pk=pk).first()

@@ -641,7 +641,7 @@ def sla_policy_update(*, policy, actor, **values):
         setattr(policy, name, value)
     policy.full_clean()
     policy.save(update_fields=[*values, "updated_at"])
-    _schedule_recompute(policy_ids=[policy.pk])
+    schedule_recompute(policy_ids=[policy.pk])
     return policy
 
 
@@ -666,7 +666,7 @@ def work_calendar_update(*, calendar, actor, intervals=None, weekdays=None):
         fields.append("weekdays")
     if fields:
         calendar.save(update_fields=fields)
-        _schedule_recompute(policy_ids=list(calendar.policies.values_list("pk", flat=True)))
+        schedule_recompute(policy_ids=list(calendar.policies.values_list("pk", flat=True)))
     return calendar
 
 
@@ -680,11 +680,11 @@ def calendar_day_set(*, calendar, actor, date, kind: str, name: str = ""):
     day, _created = CalendarDay.objects.update_or_create(
         calendar=calendar, date=date, defaults={"kind": kind, "name": name[:100]}
     )
-    _schedule_recompute(policy_ids=list(calendar.policies.values_list("pk", flat=True)))
+    schedule_recompute(policy_ids=list(calendar.policies.values_list("pk", flat=True)))
     return day
 
 
-def _schedule_recompute(*, policy_ids):
+def schedule_recompute(*, policy_ids):
     from functools import partial
 
     from .tasks import complaints_recompute_due
