@@ -98,7 +98,7 @@ def weekly_report_xlsx(report: WeeklyReport) -> bytes:
     data = report.data
     wb = Workbook()
     ws = wb.active
-    ws.title = _("Summary")[:31]
+    ws.title = _("Report summary")[:31]
     bold = Font(bold=True)
     ws.append([_("Weekly complaint report"), f"{data['week_start']} – {data['week_end']}"])
     ws["A1"].font = bold
