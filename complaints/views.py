@@ -350,7 +350,7 @@ def kpis(request):
         ("satisfaction_rate", _("Satisfaction")),
         ("on_time_rate", _("On time")),
         ("closure_rate", _("Closure")),
-        ("revisit_rate", _("Follow-up calls")),
+        ("revisit_rate", _("Follow-up call rate")),
     ):
         value, target = figures[key], figures["targets"][key]
         # Satisfaction must exceed its target; the other targets must be met (DOMAIN.md §2).

@@ -106,3 +106,44 @@ def test_hotline_intake_to_closure(page, live_server, project):
     assert complaint.reference in page.content()
     shot(page, "inbox")
     assert page.console_errors == []
+
+
+def test_inbox_and_group_complaint_warning(page, live_server, project):
+    from datetime import timedelta
+
+    import time_machine
+
+    from tests.complaints.factories import file_complaint
+    from tests.factories import BuildingFactory
+
+    manager = UserFactory(username="zhao", role=Role.CR_MANAGER, projects=[project], first_name="赵经理")
+    building = BuildingFactory(project=project, name="2栋")
+    with time_machine.travel(timezone_now() - timedelta(days=2), tick=False):
+        for i in range(4):
+            unit = UnitFactory(building=building, project=project, number=f"2-{i + 1}01")
+            owner = CustomerFactory(name=f"业主{i}")
+            ContractFactory(unit=unit, customers=[owner])
+            file_complaint(project=project, actor=manager, unit=unit, customer=owner, channel="online", title="地下车库顶板渗水")
+        file_complaint(project=project, actor=manager, channel="info_system", title="售楼处承诺的学校未开工", category="sales")
+    file_complaint(project=project, actor=manager, channel="media", title="媒体报道外墙脱落", media_exposed=True)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "zhao")
+    page.fill("#id_password", "pass-Touchstone-1")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/complaints/")
+    shot(page, "inbox-tiers")
+    assert page.locator("tr.overdue").count() == 5
+    page.goto(f"{live_server.url}/complaints/clusters/")
+    page.click("table a:has-text('深圳光谷花园')")
+    page.wait_for_load_state()
+    assert page.locator("table tbody tr").count() == 4
+    shot(page, "cluster")
+    assert page.console_errors == []
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -42,12 +42,23 @@ class Command(BaseCommand):
         rows = []
         for i in range(open_count + due):
             is_due = i < due
-            rows.append(Complaint(
-                project=project, reference=f"CB-{i:07d}", channel="online", category="construction_quality", title=f"基准投诉{i}",
-                description="d", occurred_at=now, status="received" if is_due else "in_progress",
-                first_response_due=past if is_due else later, resolution_due=later + timedelta(days=2),
-                hot_at=later + timedelta(days=4), major_at=later + timedelta(days=27), complainant_key=f"anon:b{i}",
-            ))
+            rows.append(
+                Complaint(
+                    project=project,
+                    reference=f"CB-{i:07d}",
+                    channel="online",
+                    category="construction_quality",
+                    title=f"基准投诉{i}",
+                    description="d",
+                    occurred_at=now,
+                    status="received" if is_due else "in_progress",
+                    first_response_due=past if is_due else later,
+                    resolution_due=later + timedelta(days=2),
+                    hot_at=later + timedelta(days=4),
+                    major_at=later + timedelta(days=27),
+                    complainant_key=f"anon:b{i}",
+                )
+            )
             if len(rows) == 5000:
                 Complaint.objects.bulk_create(rows)
                 rows = []
@@ -55,8 +66,10 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE complaints_complaint")
-        self.stdout.write(f"seeded {open_count} open + {due} due complaints in {time.perf_counter() - start:.1f}s "
-                          f"(table holds {Complaint.objects.count()})")
+        self.stdout.write(
+            f"seeded {open_count} open + {due} due complaints in {time.perf_counter() - start:.1f}s "
+            f"(table holds {Complaint.objects.count()})"
+        )
 
         if connection.vendor == "postgresql":
             for reason, field, qs in due_querysets(now):
@@ -71,8 +84,10 @@ class Command(BaseCommand):
                 start = time.perf_counter()
                 result = complaints_sweep(now=now)
                 elapsed = time.perf_counter() - start
-            self.stdout.write(f"{label}: {elapsed * 1000:.0f} ms, {len(ctx.captured_queries)} queries, "
-                              f"{result.complaints} complaints, {result.escalations} escalations, {result.batches} batches")
+            self.stdout.write(
+                f"{label}: {elapsed * 1000:.0f} ms, {len(ctx.captured_queries)} queries, "
+                f"{result.complaints} complaints, {result.escalations} escalations, {result.batches} batches"
+            )
 
         user, _ = User.objects.get_or_create(username="cbench_staff", defaults={"role": Role.CR_STAFF})
         user.projects.add(project)
@@ -83,4 +98,6 @@ class Command(BaseCommand):
                 start = time.perf_counter()
                 response = client.get(path)
                 elapsed = time.perf_counter() - start
-            self.stdout.write(f"inbox {path}: HTTP {response.status_code}, {elapsed * 1000:.0f} ms, {len(ctx.captured_queries)} queries")
+            self.stdout.write(
+                f"inbox {path}: HTTP {response.status_code}, {elapsed * 1000:.0f} ms, {len(ctx.captured_queries)} queries"
+            )
