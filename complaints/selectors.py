@@ -157,7 +157,7 @@ def _scoped(actor, project: Project | None, model=Complaint, project_field: str 
 
 
 def complaint_kpis(*, actor, project: Project | None = None, start: date, end: date) -> dict:
-    """The contract's KPIs for a period (dates inclusive), in four queries.
+    """The contract's KPIs for a period (dates inclusive), in three queries.
 
     satisfaction = satisfied revisits / revisits (calls made in the period);
     on time = complaints resolved in the period whose first response and resolution both met
