@@ -124,7 +124,12 @@ def _refuse_beyond_authority(*, complaint: Complaint, actor, detail: str) -> Non
     with transaction.atomic():
         locked = _lock(complaint)
         event_record(complaint=locked, actor=actor, kind=Event.Kind.AUTHORITY_EXCEEDED, detail=detail)
-        escalation.escalate_one(complaint=locked, actor=actor, reason=Escalation.Reason.AUTHORITY, detail=detail)
+        # A repeated attempt (a double click) must not climb again: once reported at this level is enough.
+        reported = Escalation.objects.filter(
+            complaint=locked, level=locked.escalation_level, reason=Escalation.Reason.AUTHORITY
+        ).exists()
+        if not reported:
+            escalation.escalate_one(complaint=locked, actor=actor, reason=Escalation.Reason.AUTHORITY, detail=detail)
     raise AuthorityExceeded(detail)
 
 
@@ -310,16 +315,18 @@ def complaint_respond(*, complaint: Complaint, actor, message: str) -> Complaint
     fields = ["status", "first_responded_at", "updated_at"]
     complaint.status, complaint.first_responded_at = Status.IN_PROGRESS, now
     user, _label = actor_parts(actor)
+    after = {"status": Status.IN_PROGRESS}
     if complaint.assignee_id is None and user is not None:
         complaint.assignee = user  # someone is named responsible from the first answer on
         fields.append("assignee")
+        after["assignee"] = user.username
     complaint.save(update_fields=fields)
     event_record(
         complaint=complaint,
         actor=actor,
         kind=Event.Kind.RESPONDED,
         before={"status": Status.RECEIVED},
-        after={"status": Status.IN_PROGRESS},
+        after=after,
         detail=message,
         at=now,
     )

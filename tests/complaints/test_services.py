@@ -461,3 +461,13 @@ def test_roles_without_limits_use_the_handlers(project, clock):
     head = UserFactory(role=Role.PROJECT_MANAGER, projects=[project])
     c = in_progress(project, head)
     assert services.complaint_resolve(complaint=c, actor=head, resolution="ok", compensation=15000).status == "resolved"
+
+
+def test_repeated_refusal_escalates_only_once(project, staff, manager, clock):
+    c = in_progress(project, staff)
+    for _ in range(2):
+        with pytest.raises(AuthorityExceeded):
+            services.complaint_resolve(complaint=c, actor=staff, resolution="赔偿", compensation=Decimal("5000"))
+    c.refresh_from_db()
+    assert c.escalation_level == 1
+    assert c.events.filter(kind="authority_exceeded").count() == 2
