@@ -206,6 +206,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's default validator badge is fetched from validator.swagger.io: no outside network.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Choice sets that share a field name across apps get explicit component names (else W001).
+    "ENUM_NAME_OVERRIDES": {
+        "RiskItemStatusEnum": "risk.models.RiskItem.Status",
+        "RiskItemSourceEnum": "risk.models.RiskItem.Source",
+        "RiskReviewStatusEnum": "risk.models.Review.Status",
+        "SalesPromiseSourceEnum": "risk.models.SalesPromise.Source",
+    },
 }
 IDEMPOTENCY_TTL_HOURS = 24
 

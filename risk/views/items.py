@@ -20,11 +20,15 @@ from ..models import Event, RiskItem
 from .common import _attach, _project
 
 
+_FILTER_KEYS = {"status", "level", "source", "customer_view", "overdue", "project"}
+
+
 def _register_filters(request) -> dict:
     g = request.GET
     overdue = {"1": True, "0": False}.get(g.get("overdue", ""))
+    submitted = bool(_FILTER_KEYS & g.keys())  # unknown keys (and ?page=) keep the default
     return {
-        "status": g.get("status", "active") if "status" in g or not g else g.get("status", ""),
+        "status": g["status"] if "status" in g else ("" if submitted else "active"),
         "level": g.get("level", ""),
         "source": g.get("source", ""),
         "customer_view": g.get("customer_view", ""),

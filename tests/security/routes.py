@@ -7,6 +7,7 @@ own in ``tests/<app>/scope_factories.py``::
 
     FACTORIES = {"complaints:complaint-detail": make_complaint, "api-complaint-detail": make_complaint}
     PUBLIC = {"satisfaction:public-survey"}   # token pages anyone may open (optional)
+    UNSCOPED = {"risk:template-detail": "group-wide catalogue"}   # object routes of no project (with why)
 
 ``test_every_object_route_has_a_scope_factory`` fails for an object route nobody registered.
 """
@@ -87,15 +88,16 @@ def all_routes() -> list[Route]:
     return routes
 
 
-def _app_registrations() -> tuple[dict[str, Callable], set[str]]:
-    factories, public = dict(ESTATES_FACTORIES), set()
+def _app_registrations() -> tuple[dict[str, Callable], set[str], dict[str, str]]:
+    factories, public, unscoped = dict(ESTATES_FACTORIES), set(), {}
     for module_file in sorted(Path(__file__).resolve().parents[1].glob("*/scope_factories.py")):
         if module_file.parent.name == "security":
             continue
         module = importlib.import_module(f"tests.{module_file.parent.name}.scope_factories")
         factories.update(getattr(module, "FACTORIES", {}))
         public |= set(getattr(module, "PUBLIC", ()))
-    return factories, public
+        unscoped.update(getattr(module, "UNSCOPED", {}))
+    return factories, public, unscoped
 
 
 def is_public(route: Route) -> bool:
@@ -157,6 +159,12 @@ def registered_factories() -> dict[str, Callable]:
 def registered_public() -> set[str]:
     registered_factories()
     return _REGISTRY[1]
+
+
+def registered_unscoped() -> dict[str, str]:
+    """Object routes that address nothing of a project (group-wide catalogues), with the reason."""
+    registered_factories()
+    return _REGISTRY[2]
 
 
 def missing_kwargs(kwargs: dict) -> dict:
