@@ -19,7 +19,6 @@ from .. import exports, forms, selectors, services
 from ..models import Event, RiskItem
 from .common import _attach, _project
 
-
 _FILTER_KEYS = {"status", "level", "source", "customer_view", "overdue", "project"}
 
 
@@ -28,7 +27,7 @@ def _register_filters(request) -> dict:
     overdue = {"1": True, "0": False}.get(g.get("overdue", ""))
     submitted = bool(_FILTER_KEYS & g.keys())  # unknown keys (and ?page=) keep the default
     return {
-        "status": g["status"] if "status" in g else ("" if submitted else "active"),
+        "status": g.get("status", "" if submitted else "active"),
         "level": g.get("level", ""),
         "source": g.get("source", ""),
         "customer_view": g.get("customer_view", ""),

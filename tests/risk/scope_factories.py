@@ -1,7 +1,6 @@
 """Scope factories for the route matrix (tests/security/routes.py): each makes an object of
 ``project`` and returns the kwargs of the route that addresses it."""
 
-from datetime import timedelta
 
 from django.utils import timezone
 
