@@ -303,6 +303,9 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
         complaint.updated_at = now
     Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
     ComplaintEvent.objects.bulk_create(events)
+    from .webhooks import announce_many
+
+    announce_many(events)  # the escalations' webhook events, in the batch's transaction
     _save_batch(complaints, recomputed=recomputed, fields=fields, now=now)
     # One batch of notifications for the whole batch of complaints (a fixed number of queries).
     notify_many(

@@ -61,8 +61,10 @@ def event_record(
     detail: str = "",
     at: datetime | None = None,
 ) -> ComplaintEvent:
+    from ..webhooks import announce
+
     user, label = actor_parts(actor)
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint,
         at=at or timezone.now(),
         actor=user,
@@ -72,6 +74,8 @@ def event_record(
         after=after or {},
         detail=detail,
     )
+    announce(complaint=complaint, event=event)  # the webhook events, in the same transaction
+    return event
 
 
 def _lock(complaint: Complaint) -> Complaint:
