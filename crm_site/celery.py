@@ -21,6 +21,7 @@ def collect_beat_schedule() -> dict:
         # Trust (docs/trust.md): the outbox is also drained right after each commit; these catch
         # whatever a broker outage left behind, and retry webhook deliveries when they fall due.
         "outbox-drain": {"task": "estates.outbox_drain", "schedule": 10.0},
+        "notifications-email-pending": {"task": "estates.notifications_email_pending", "schedule": 60.0},
         "webhook-deliveries-send": {"task": "estates.webhook_deliveries_send", "schedule": 15.0},
         "login-throttles-prune": {"task": "estates.login_throttles_prune", "schedule": 3600.0},
     }

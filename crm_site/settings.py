@@ -127,7 +127,18 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A frozen Redis must not hang a request that reads the cache (the API throttle): give up after
+    # a few seconds; the throttle then lets the request through (crm_site/api/throttling.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "touchstone"}}
 

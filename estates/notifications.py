@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -56,7 +55,12 @@ def notify_many(messages: Iterable[Message]) -> list[int]:
     if created:
         from .tasks import notification_email_send
 
-        transaction.on_commit(partial(notification_email_send.delay, notification_ids=created))
+        # robust: a broker outage must not fail the caller after commit; the rows stay unsent
+        # (emailed_at NULL) and the periodic notifications-email-pending job sends them later.
+        def send_emails():  # a named function: Django's robust on_commit logs the callback's __qualname__
+            notification_email_send.delay(notification_ids=created)
+
+        transaction.on_commit(send_emails, robust=True)
     return created
 
 

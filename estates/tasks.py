@@ -28,6 +28,25 @@ def notification_email_send(*, notification_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(name="estates.notifications_email_pending")
+def notifications_email_pending(*, older_than_seconds: int = 60, limit: int = 500) -> int:
+    """Email the notifications whose after-commit task never reached a worker (broker down at
+    commit). Only rows older than ``older_than_seconds`` (the normal path has had its chance) and
+    younger than a day; each row is claimed before sending, so this and a late normal task never
+    both send it. Safe to run twice at once."""
+    from datetime import timedelta
+
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=older_than_seconds),
+            created_at__gte=now - timedelta(days=1),
+        ).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    return notification_email_send(notification_ids=ids) if ids else 0
+
+
 @shared_task(name="estates.outbox_drain")
 def outbox_drain_task() -> int:
     """Turn pending outbox events into webhook deliveries (idempotent, safe to run twice at once)."""

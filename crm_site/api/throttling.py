@@ -1,11 +1,24 @@
+import logging
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class ActorRateThrottle(SimpleRateThrottle):
     """One budget per API client or staff user (per address for anonymous callers)."""
 
     scope = "actor"
+
+    def allow_request(self, request, view):
+        # The budget lives in the cache (Redis). An unreachable cache must not refuse or hang the
+        # API: fail open after the socket timeout and let the request through.
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - whatever the cache client raises (timeout, refused, ...)
+            logger.warning("API throttle cache unreachable: request allowed without throttling")
+            return True
 
     def get_rate(self):
         # SimpleRateThrottle binds THROTTLE_RATES at import; read the setting per request so that it can change.
