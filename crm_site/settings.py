@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's default validator badge is fetched from validator.swagger.io: no outside network.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm_site.api.schema.add_error_responses",
+    ],
     # Choice sets that share a field name across apps get explicit component names (else W001).
     "ENUM_NAME_OVERRIDES": {
         "RiskItemStatusEnum": "risk.models.RiskItem.Status",
