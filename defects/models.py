@@ -208,6 +208,14 @@ class DefectEvent(models.Model):
     def __str__(self):
         return f"{self.defect_id} {self.kind}"
 
+    @property
+    def status_before_label(self):
+        return Defect.Status(self.status_before).label if self.status_before in Defect.Status.values else ""
+
+    @property
+    def status_after_label(self):
+        return Defect.Status(self.status_after).label if self.status_after in Defect.Status.values else ""
+
 
 class DefectChase(models.Model):
     """One reminder or escalation for one defect and due date: the unique row makes it happen once."""
