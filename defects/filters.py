@@ -1,6 +1,7 @@
 """The whitelisted filters of defect lists, shared by the staff page and the API."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from estates.models import Department
@@ -30,8 +31,6 @@ class DefectFilter(django_filters.FilterSet):
         return queryset.filter(q) if value else queryset.exclude(q)
 
     def filter_search(self, queryset, name, value):
-        from django.db.models import Q
-
         value = value.strip()
         if not value:
             return queryset

@@ -513,7 +513,7 @@ def defect_chase(*, defect_id: int, today: date) -> list[str]:
         if defect is None or not defect.is_overdue_on(today):
             return done
         for level in rules.chase_levels(due_on=defect.due_on, today=today):
-            chase, created = DefectChase.objects.get_or_create(defect=defect, level=level, due_on=defect.due_on)
+            _chase, created = DefectChase.objects.get_or_create(defect=defect, level=level, due_on=defect.due_on)
             if not created:
                 continue
             days = (today - defect.due_on).days

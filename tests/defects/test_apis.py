@@ -143,7 +143,7 @@ def test_handbook_list_query_count_is_constant(staff_api, staff, project, skylig
     from defects.models import HandbookEntry
 
     def add(n):
-        for i in range(n):
+        for _i in range(n):
             e = HandbookEntry.objects.create(code=f"HB{HandbookEntry.objects.count() + 1}", title="t", project=project, grade="A",
                                              problem="p", prevention="v", found_on=date(2026, 1, 1))
             e.tags.set(skylight_tags)

@@ -98,7 +98,7 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     act(page, "complete")
     act(page, "accept")
     act(page, "reject", {"reason": "雨后复查：天窗反槛仍有渗水痕迹"})
-    assert "rectifying" == Defect.objects.get().status
+    assert Defect.objects.get().status == "rectifying"
     act(page, "complete", {"note": "反槛重做，闭水试验48小时无渗漏"})
     act(page, "accept")
     act(page, "verify")
