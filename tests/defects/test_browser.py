@@ -20,8 +20,8 @@ def act(page, name: str, fields: dict | None = None):
     form = page.locator(f"form[action$='/{name}/']")
     for field, value in (fields or {}).items():
         form.locator(f"[name='{name}-{field}']").fill(value)
-    form.locator(f"button[data-action='{name}']").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator(f"button[data-action='{name}']").click()
 
 
 def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_page, live_server, settings, tmp_path):  # noqa: F811
@@ -44,8 +44,8 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", "li")
     page.fill("#id_password", "pass-Touchstone-1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
     # 1. The feedback report.
     page.goto(f"{url}/defects/new/?project={project.code}")
@@ -78,8 +78,8 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.fill(f"#id_problems_{defect.pk}", sj01.CAUSES)
     page.fill(f"#id_due_{defect.pk}", "2006-07-31")
     page.check(f"input[name=attendees][value='{li.pk}']")
-    page.click("button.btn.primary[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button.btn.primary[type=submit]")
     assert "吴总" in page.locator(".errorlist").first.inner_text()
     shot(page, "defects-sj01-2-meeting-refused")
     page.check(f"input[name=attendees][value='{head.pk}']")
@@ -91,8 +91,8 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.goto(f"{url}/defects/{defect.pk}/")
     page.set_input_files("#id_image", str(photo))
     page.fill("#id_caption", "天窗上盖进水")
-    page.click("form[action$='/photos/'] button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/photos/'] button")
     assert page.locator(".photo-grid img").evaluate("img => img.naturalWidth") == 320
     act(page, "draft-measures", {"measures": sj01.MEASURES, "prevention": sj01.PREVENTION})
     act(page, "complete")
@@ -117,13 +117,13 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.goto(f"{url}/defects/prevention/{new.code}/")
     page.check("label:has-text('天窗') input")
     page.check("label:has-text('木材') input")
-    page.click("form[action$='/tags/'] button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/tags/'] button")
     item = PreventionChecklistItem.objects.get(project=new)
     page.select_option(f"#id_i{item.pk}-status", "applied")
     page.fill(f"#id_i{item.pk}-evidence", "天窗节点图 A-301：铝合金天窗，无木构件；节点设计会议决议已报工程管理部")
-    page.click(f"form[action$='/items/{item.pk}/'] button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"form[action$='/items/{item.pk}/'] button")
     item.refresh_from_db()
     assert item.status == "applied"
     assert "SJ01" in page.content()
