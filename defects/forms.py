@@ -150,3 +150,52 @@ class ProjectTagsForm(forms.Form):
 class TickForm(forms.Form):
     status = forms.ChoiceField(choices=PreventionChecklistItem.Status.choices, label=_("Status"))
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label=_("Evidence"))
+
+
+class InspectionForm(forms.Form):
+    """Findings of a handover or mock inspection, one per line: ``unit | location | problem``."""
+
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), label=_("Project"), to_field_name="code")
+    source = forms.ChoiceField(choices=[(Defect.Source.HANDOVER, Defect.Source.HANDOVER.label),
+                                        (Defect.Source.MOCK_INSPECTION, Defect.Source.MOCK_INSPECTION.label)], label=_("Source"))
+    found_on = forms.DateField(widget=DATE, label=_("Found on"))
+    responsible_department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label=_("Responsible department"))
+    due_on = forms.DateField(widget=DATE, required=False, label=_("Rectification due"))
+    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), label=_("Findings"), max_length=50000,
+                               help_text=_("One finding per line: unit | location | problem. The unit may be left empty."))
+
+    MAX_ROWS = 500
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects_for(actor).order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        project = data.get("project")
+        lines = [line.strip() for line in (data.get("findings") or "").splitlines() if line.strip()]
+        if len(lines) > self.MAX_ROWS:
+            self.add_error("findings", _("At most %(n)s findings at once.") % {"n": self.MAX_ROWS})
+            return data
+        if project is None:
+            return data
+        parsed, numbers = [], set()
+        for line in lines:
+            parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+            if len(parts) != 3 or not parts[2]:
+                self.add_error("findings", _("Write each line as: unit | location | problem — “%(line)s”") % {"line": line[:60]})
+                return data
+            parsed.append(parts)
+            if parts[0]:
+                numbers.add(parts[0])
+        units = {u.number: u for u in project.units.filter(number__in=numbers)}
+        missing = sorted(numbers - set(units))
+        if missing:
+            self.add_error("findings", _("Unknown units in this project: %(units)s") % {"units": ", ".join(missing)})
+            return data
+        data["rows"] = [
+            {"unit": units.get(unit), "location": location[:200], "title": problem[:200], "description": problem,
+             "responsible_department": data.get("responsible_department"), "due_on": data.get("due_on")}
+            for unit, location, problem in parsed
+        ]
+        return data

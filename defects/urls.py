@@ -6,6 +6,7 @@ app_name = "defects"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.defect_create, name="create"),
+    path("inspection/", views.inspection_create, name="inspection"),
     path("<int:pk>/", views.defect_detail, name="detail"),
     path("<int:pk>/photos/", views.photo_upload, name="photo-upload"),
     path("<int:pk>/<slug:action>/", views.defect_action, name="action"),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,6 +117,30 @@ def defect_create(request):
     else:
         form = forms.DefectForm(actor=request.user, initial={"found_on": selectors.local_today(), "project": request.GET.get("project")})
     return render(request, "defects/defect_form.html", {"form": form})
+
+
+@login_required
+def inspection_create(request):
+    """Bulk entry of a handover or mock inspection's findings: one defect each, all or nothing."""
+    if request.method == "POST":
+        if request.POST.get("project"):
+            project_get(actor=request.user, code=request.POST["project"])  # outside scope: 404
+        form = forms.InspectionForm(request.POST, actor=request.user)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                created = services.defects_create_from_inspection(actor=request.user, project=d["project"], source=d["source"],
+                                                                  found_on=d["found_on"], rows=d["rows"])
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    form.add_error("findings" if field not in form.fields else field, errs)
+            else:
+                messages.success(request, _("%(n)s defects reported: %(first)s–%(last)s.") % {
+                    "n": len(created), "first": created[0].code, "last": created[-1].code})
+                return redirect(f"{reverse('defects:index')}?project={d['project'].code}")
+    else:
+        form = forms.InspectionForm(actor=request.user, initial={"found_on": selectors.local_today(), "source": Defect.Source.HANDOVER})
+    return render(request, "defects/inspection_form.html", {"form": form})
 
 
 @login_required

@@ -197,3 +197,32 @@ def test_summary_counts_in_three_queries(staff, graded, make_defect, django_asse
     assert (summary["total"], summary["open"], summary["overdue"]) == (2, 2, 1)
     assert summary["by_status"]["graded"] == 1 and summary["by_status"]["reported"] == 1
     assert summary["by_age"] == [0, 2, 0]
+
+
+def test_inspection_page_creates_one_defect_per_line(staff_client, project, engineering):
+    from tests.factories import UnitFactory
+
+    UnitFactory(building__project=project, number="3-1502")
+    response = staff_client.post("/defects/inspection/", {
+        "project": project.code, "source": "handover", "found_on": "2026-06-01", "responsible_department": engineering.pk,
+        "findings": "3-1502 | 入户门 | 门框变形关闭不严\n | 12栋大堂 | 墙面空鼓",
+    })
+    assert response.status_code == 302
+    assert list(Defect.objects.order_by("code").values_list("code", "title", "location")) == [
+        ("SJ01", "门框变形关闭不严", "入户门"), ("SJ02", "墙面空鼓", "12栋大堂")]
+
+
+def test_inspection_page_refuses_a_bad_line_and_writes_nothing(staff_client, project):
+    response = staff_client.post("/defects/inspection/", {
+        "project": project.code, "source": "handover", "found_on": "2026-06-01", "findings": "3-1502 | 入户门 | 门框变形\n只有一段",
+    })
+    assert response.status_code == 200
+    assert "findings" in response.context["form"].errors
+    assert Defect.objects.count() == 0
+
+
+def test_inspection_page_for_another_project_is_404(staff_client, other_project):
+    response = staff_client.post("/defects/inspection/", {"project": other_project.code, "source": "handover",
+                                                          "found_on": "2026-06-01", "findings": " | x | y"})
+    assert response.status_code == 404
+    assert Defect.objects.count() == 0
