@@ -15,7 +15,7 @@ from estates.access import can_write_project_code, projects_for
 from estates.models import Department, User
 from estates.serializers import ProjectRefField
 
-from . import selectors, services
+from . import photos, selectors, services
 from .filters import DefectFilter
 from .models import Defect, DefectEvent, DefectPhoto, HandbookEntry, Tag
 
@@ -319,9 +319,11 @@ class DefectPhotoUploadApi(APIView):
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: DefectPhotoOutputSerializer},
                    operation_id="defects_photo_upload")
     def post(self, request, pk):
+        defect = selectors.defect_get_for_update(actor=request.user, pk=pk)
+        if photos.request_too_large(request._request):
+            raise serializers.ValidationError({"image": [_("The photo is larger than 10 MB.")]})
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        defect = selectors.defect_get_for_update(actor=request.user, pk=pk)
         photo = services.photo_add(defect=defect, actor=request.user, upload=data.validated_data["image"],
                                    caption=data.validated_data["caption"])
         return Response(DefectPhotoOutputSerializer(photo).data, status=status.HTTP_201_CREATED)

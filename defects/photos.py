@@ -88,3 +88,12 @@ def storage_names(*, project_id: int, extension: str) -> tuple[str, str]:
     """Server-generated names: nothing of the uploaded file name reaches the storage."""
     stem = uuid.uuid4().hex
     return f"defects/{project_id}/{stem}.{extension}", f"defects/{project_id}/{stem}_thumb.jpg"
+
+
+def request_too_large(request) -> bool:
+    """Refuse an upload by its declared length before Django parses (and spools) the body."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > MAX_BYTES + 64 * 1024  # the photo plus the multipart envelope and a caption

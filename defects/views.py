@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from estates.selectors import project_get
 from estates.workflow import InvalidTransition
 
-from . import forms, selectors, services
+from . import forms, photos, selectors, services
 from .filters import DefectFilter
 from .models import Defect, HandbookEntry, PreventionChecklistItem
 
@@ -82,7 +82,7 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def index(request):
-    defect_filter = DefectFilter(request.GET or None, queryset=selectors.defect_list(actor=request.user))
+    defect_filter = DefectFilter(request.GET, queryset=selectors.defect_list(actor=request.user))
     qs = defect_filter.qs if defect_filter.is_valid() else selectors.defect_list(actor=request.user).none()
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     summary = selectors.defect_project_summary(actor=request.user)
@@ -187,6 +187,9 @@ def defect_action(request, pk, action):
 @require_POST
 def photo_upload(request, pk):
     defect = selectors.defect_get_for_update(actor=request.user, pk=pk)
+    if photos.request_too_large(request):
+        messages.error(request, _("The photo is larger than 10 MB."))
+        return redirect(defect)
     form = forms.PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a photo to upload."))

@@ -129,6 +129,11 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     assert "SJ01" in page.content()
     shot(page, "defects-sj01-7-prevention-checklist")
 
+    page.goto(f"{url}/projects/{project.code}/")
+    assert page.locator("text=逾期整改").count() == 1
+    shot(page, "defects-project-panel")
+    page.goto(f"{url}/defects/handbook/?print=1")
+    shot(page, "defects-handbook-print")
     page.goto(f"{url}/defects/")
     shot(page, "defects-list")
     assert page.console_errors == []

@@ -106,3 +106,20 @@ def test_api_photo_upload_refuses_svg(staff_api, make_defect):
                               {"image": SimpleUploadedFile("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")}, format="multipart")
     assert response.status_code == 400
     assert DefectPhoto.objects.count() == 0
+
+
+def test_api_refuses_a_50_mb_body_before_parsing_it(staff_api, make_defect):
+    defect = make_defect()
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (50 * 1024 * 1024), content_type="image/jpeg")
+    response = staff_api.post(f"/api/v1/defects/{defect.pk}/photos/", {"image": big}, format="multipart")
+    assert (response.status_code, list(response.json())) == (400, ["image"])
+    assert DefectPhoto.objects.count() == 0
+
+
+def test_page_refuses_a_50_mb_photo(client, staff, make_defect):
+    defect = make_defect()
+    client.force_login(staff)
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (50 * 1024 * 1024), content_type="image/jpeg")
+    response = client.post(f"/defects/{defect.pk}/photos/", {"image": big}, follow=True)
+    assert "10 MB" in response.content.decode()
+    assert DefectPhoto.objects.count() == 0

@@ -371,3 +371,53 @@ def test_department_without_head_blocks_the_meeting(make_defect, staff, project)
                                               technical_feasibility=FEASIBLE, schedule_feasibility=FEASIBLE)],
         )
     assert "成本部" in " ".join(exc.value.message_dict["attendees"])
+
+
+def _in_threads(n, fn):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(fn())
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_at_once_get_different_codes(make_defect):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL concurrency")
+    results, errors = _in_threads(3, lambda: make_defect().code)
+    assert errors == []
+    assert sorted(results) == ["SJ01", "SJ02", "SJ03"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_double_verification_at_once_verifies_once(graded, eng_staff, staff):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locking")
+    defect = run_a_path_to_accepted(graded("A"), dept_user=eng_staff, staff=staff)
+    _results, errors = _in_threads(2, lambda: services.defect_verify(defect=defect, actor=staff))
+    assert errors == []
+    assert (defect.events.filter(kind="verified").count(), HandbookEntry.objects.count()) == (1, 1)

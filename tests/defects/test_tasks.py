@@ -113,3 +113,11 @@ def test_two_sweeps_at_once_notify_once(rectifying, eng_staff, eng_head):
     assert sum(results) == 2
     assert Notification.objects.count() == 2
     assert DefectChase.objects.count() == 2
+
+
+def test_beat_schedule_runs_the_chase_daily():
+    from crm_site.celery import collect_beat_schedule
+
+    schedule = collect_beat_schedule()
+    assert schedule["defects-chase-overdue"]["task"] == "defects.chase_overdue"
+    assert schedule["defects-refresh-prevention"]["task"] == "defects.refresh_prevention_checklists"

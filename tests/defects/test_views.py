@@ -25,6 +25,8 @@ def test_list_page_renders_and_filters(staff_client, graded, make_defect):
     page = staff_client.get("/defects/?grade=A").content.decode()
     assert "屋面天窗渗水" in page and "外墙渗水" not in page
     assert "外墙渗水" in staff_client.get("/defects/?overdue=false").content.decode()
+    unfiltered = staff_client.get("/defects/").content.decode()
+    assert "屋面天窗渗水" in unfiltered and "外墙渗水" in unfiltered
 
 
 def test_list_page_query_count_is_constant(staff_client, make_defect, skylight_tags, django_assert_max_num_queries):
@@ -35,7 +37,8 @@ def test_list_page_query_count_is_constant(staff_client, make_defect, skylight_t
     for _ in range(18):
         make_defect(tags=skylight_tags)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert staff_client.get("/defects/").status_code == 200
+        page = staff_client.get("/defects/").content.decode()
+    assert page.count('class="mono"><a href="/defects/') == 20
 
 
 def test_defect_page_of_another_project_is_404(client, make_defect, other_project):
@@ -226,3 +229,44 @@ def test_inspection_page_for_another_project_is_404(staff_client, other_project)
                                                           "found_on": "2026-06-01", "findings": " | x | y"})
     assert response.status_code == 404
     assert Defect.objects.count() == 0
+
+
+def test_prevention_page_query_count_is_constant(client, project, skylight_tags, django_assert_max_num_queries):
+    from defects.models import HandbookEntry, ProjectTag
+
+    new = ProjectFactory(code="SH-NEW", stage="design")
+    client.force_login(UserFactory(projects=[new]))
+    ProjectTag.objects.create(project=new, tag=skylight_tags[0])
+
+    def add(n):
+        for i in range(n):
+            e = HandbookEntry.objects.create(code=f"Y{HandbookEntry.objects.count()}-{i}", title="t", project=project, grade="A",
+                                             problem="p", prevention="v", found_on=date(2026, 1, 1))
+            e.tags.set(skylight_tags)
+        services.prevention_checklist_refresh(project=new)
+
+    add(2)
+    with django_assert_max_num_queries(20) as small:
+        client.get(f"/defects/prevention/{new.code}/")
+    add(18)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(f"/defects/prevention/{new.code}/").content.decode()
+    assert page.count("prevention-item status-open") == 20
+
+
+def test_meeting_list_query_count_is_constant(staff_client, staff, project, eng_head, make_defect, django_assert_max_num_queries):
+    from .conftest import FEASIBLE
+
+    def add(n):
+        for _ in range(n):
+            d = make_defect()
+            services.meeting_record(actor=staff, project=project, held_on=date(2026, 5, 10), attendees=[staff, eng_head], minutes="m",
+                                    decisions=[services.DecisionInput(defect=d, grade="A", construction_capacity=FEASIBLE,
+                                                                      technical_feasibility=FEASIBLE, schedule_feasibility=FEASIBLE)])
+
+    add(2)
+    with django_assert_max_num_queries(20) as small:
+        staff_client.get("/defects/meetings/")
+    add(18)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert staff_client.get("/defects/meetings/").status_code == 200
