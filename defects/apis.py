@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from estates.access import can_write_project_code, projects_for
-from estates.models import Department, User
+from estates.models import Department
 from estates.serializers import ProjectRefField
 
 from . import photos, selectors, services
@@ -153,9 +153,9 @@ class DefectListCreateApi(generics.ListAPIView):
             raise serializers.ValidationError({"units": [_("Unknown unit: %(units)s") % {"units": ", ".join(missing)}]})
         owner = None
         if v["owner"]:
-            owner = User.objects.filter(username=v["owner"], is_active=True).first()
+            owner = selectors.staff_on_project(project=project, username=v["owner"])
             if owner is None:
-                raise serializers.ValidationError({"owner": [_("Unknown user.")]})
+                raise serializers.ValidationError({"owner": [_("The responsible person does not work on this project.")]})
         defect = services.defect_create(
             actor=request.user, project=project, title=v["title"], description=v["description"], source=v["source"],
             found_on=v["found_on"], series=v["series"], units=units, unit_types=v["unit_types"], location=v["location"],

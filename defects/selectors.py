@@ -60,6 +60,11 @@ def department_heads(*, project: Project, department_ids) -> QuerySet[User]:
     )
 
 
+def staff_on_project(*, project: Project, username: str) -> User | None:
+    """An active member of staff who works on ``project`` (a responsible person named in a request)."""
+    return User.objects.filter(Q(projects=project) | Q(is_superuser=True), username=username, is_active=True).first()
+
+
 def project_staff(*, project: Project) -> QuerySet[User]:
     return User.objects.filter(Q(projects=project), is_active=True).select_related("department").order_by("username")
 

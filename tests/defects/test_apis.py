@@ -182,3 +182,15 @@ def test_meeting_via_service_then_detail_shows_grade(staff_api, make_defect, sta
                             decisions=[services.DecisionInput(defect=defect, grade="B", construction_capacity=FEASIBLE,
                                                               technical_feasibility=FEASIBLE, schedule_feasibility=FEASIBLE)])
     assert staff_api.get(f"/api/v1/defects/{defect.pk}/").json()["grade"] == "B"
+
+
+def test_owner_must_work_on_the_project(api, project, other_project, engineering):
+    UserFactory(username="elsewhere", projects=[other_project])
+    response = api.post("/api/v1/defects/", {**BODY, "owner": "elsewhere"}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["owner"])
+    assert Defect.objects.count() == 0
+
+
+def test_owner_on_the_project_is_accepted(api, project, eng_staff, engineering):
+    response = api.post("/api/v1/defects/", {**BODY, "owner": "eng_staff"}, format="json")
+    assert (response.status_code, response.json()["owner"]) == (201, "eng_staff")
