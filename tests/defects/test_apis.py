@@ -194,3 +194,19 @@ def test_owner_must_work_on_the_project(api, project, other_project, engineering
 def test_owner_on_the_project_is_accepted(api, project, eng_staff, engineering):
     response = api.post("/api/v1/defects/", {**BODY, "owner": "eng_staff"}, format="json")
     assert (response.status_code, response.json()["owner"]) == (201, "eng_staff")
+
+
+def test_handbook_is_company_wide_for_staff_but_scoped_for_api_clients(api, graded, eng_staff, other_project, skylight_tags):
+    defect = graded("B", tags=skylight_tags)
+    services.defect_draft_measures(defect=defect, actor=eng_staff, measures="措施", prevention="预防")
+    services.defect_report_to_gm(defect=defect, actor=eng_staff)
+    outsider = APIClient()
+    outsider.force_authenticate(UserFactory(projects=[other_project]))
+    assert outsider.get("/api/v1/defects/handbook/").json()["count"] == 1
+    from tests.factories import api_client_with_key
+
+    _client, key = api_client_with_key(project_codes=[other_project.code])
+    foreign_api = APIClient()
+    foreign_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert foreign_api.get("/api/v1/defects/handbook/").json()["count"] == 0
+    assert api.get("/api/v1/defects/handbook/").json()["count"] == 1

@@ -121,3 +121,10 @@ def test_beat_schedule_runs_the_chase_daily():
     schedule = collect_beat_schedule()
     assert schedule["defects-chase-overdue"]["task"] == "defects.chase_overdue"
     assert schedule["defects-refresh-prevention"]["task"] == "defects.refresh_prevention_checklists"
+
+
+def test_without_an_owner_the_reminder_goes_to_the_department_head(graded, eng_staff, eng_head):
+    defect = graded("A", owner=None)
+    services.defect_draft_measures(defect=defect, actor=eng_staff, measures="整改", prevention="预防", due_on=date(2026, 6, 1))
+    tasks.chase_overdue(today="2026-06-02")
+    assert list(Notification.objects.values_list("recipient__username", "kind")) == [("eng_head", "defect_reminder")]
