@@ -27,7 +27,7 @@ def engineering(db):
 
 @pytest.fixture
 def design_dept(db):
-    return DepartmentFactory(code="design", name="万创设计", name_en="Design")
+    return DepartmentFactory(code="wanchuang", name="万创设计", name_en="Wanchuang design")
 
 
 @pytest.fixture

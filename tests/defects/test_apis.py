@@ -99,7 +99,7 @@ def test_list_filters(staff_api, make_defect, graded, design_dept):
         return [d["code"] for d in staff_api.get(f"/api/v1/defects/?{query}").json()["results"]]
     assert codes("grade=A") == ["SJ01"]
     assert codes("source=handover") == ["SJ02"]
-    assert codes("department=design") == ["SJ02"]
+    assert codes("department=wanchuang") == ["SJ02"]
     assert codes("status=graded") == ["SJ01"]
     assert codes("overdue=true") == ["SJ01"]
     assert codes("overdue=false") == ["SJ02"]

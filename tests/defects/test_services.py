@@ -362,7 +362,7 @@ def test_update_writes_an_event_naming_the_fields(make_defect, staff):
 
 
 def test_department_without_head_blocks_the_meeting(make_defect, staff, project):
-    orphan = DepartmentFactory(code="cost", name="成本部")
+    orphan = DepartmentFactory(code="defect_test_orphan", name="成本部")
     defect = make_defect(responsible_department=orphan, owner=None)
     with pytest.raises(ValidationError) as exc:
         services.meeting_record(
