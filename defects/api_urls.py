@@ -4,6 +4,7 @@ from . import apis
 
 urlpatterns = [
     path("defects/", apis.DefectListCreateApi.as_view(), name="defects-api-list"),
+    path("defects/from-complaint/", apis.DefectFromComplaintApi.as_view(), name="defects-api-from-complaint"),
     path("defects/summary/", apis.DefectSummaryApi.as_view(), name="defects-api-summary"),
     path("defects/handbook/", apis.HandbookListApi.as_view(), name="defects-api-handbook"),
     path("defects/<int:pk>/", apis.DefectDetailApi.as_view(), name="defects-api-detail"),

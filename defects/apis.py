@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints.selectors import complaint_get_for_action
 from estates.access import can_write_project_code, projects_for
 from estates.models import Department
 from estates.serializers import ProjectRefField
@@ -34,12 +35,13 @@ class DefectListOutputSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_overdue = serializers.SerializerMethodField()
     tags = TagOutputSerializer(many=True, read_only=True)
+    source_complaint = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Defect
         fields = [
             "id", "code", "project", "title", "source", "status", "grade", "unit_types", "location", "households_affected",
-            "responsible_department", "owner", "found_on", "due_on", "is_overdue", "tags", "created_at", "updated_at",
+            "responsible_department", "owner", "found_on", "due_on", "is_overdue", "tags", "source_complaint", "created_at", "updated_at",
         ]
 
     def get_is_overdue(self, obj) -> bool:
@@ -77,10 +79,11 @@ class DefectDetailOutputSerializer(DefectListOutputSerializer):
     events = DefectEventOutputSerializer(many=True, read_only=True)
     photos = DefectPhotoOutputSerializer(many=True, read_only=True)
     handbook_entry = serializers.SerializerMethodField()
+    source_complaint_reference = serializers.CharField(source="source_complaint.reference", read_only=True, default=None)
 
     class Meta(DefectListOutputSerializer.Meta):
         fields = [
-            *DefectListOutputSerializer.Meta.fields, "description", "units", "cause_analysis", "safety_risk", "complaint_risk",
+            *DefectListOutputSerializer.Meta.fields, "source_complaint_reference", "description", "units", "cause_analysis", "safety_risk", "complaint_risk",
             "estimated_loss", "measures", "prevention", "rectified_at", "verified_at", "actual_cost", "closed_at",
             "rejection_count", "handbook_entry", "events", "photos",
         ]
@@ -128,6 +131,8 @@ class DefectListCreateApi(generics.ListAPIView):
         found_on = serializers.DateField()
         due_on = serializers.DateField(required=False, allow_null=True, default=None)
         tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False, default=list)
+        source_complaint = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                                    help_text="Id of the owner complaint the defect came from (same project).")
 
     def get_queryset(self):
         return selectors.defect_list(actor=self.request.user)
@@ -156,13 +161,56 @@ class DefectListCreateApi(generics.ListAPIView):
             owner = selectors.staff_on_project(project=project, username=v["owner"])
             if owner is None:
                 raise serializers.ValidationError({"owner": [_("The responsible person does not work on this project.")]})
+        complaint = None
+        if v["source_complaint"] is not None:
+            complaint = complaint_get_for_action(actor=request.user, pk=v["source_complaint"])  # outside scope: 404
         defect = services.defect_create(
+            source_complaint=complaint,
             actor=request.user, project=project, title=v["title"], description=v["description"], source=v["source"],
             found_on=v["found_on"], series=v["series"], units=units, unit_types=v["unit_types"], location=v["location"],
             cause_analysis=v["cause_analysis"], households_affected=v["households_affected"], safety_risk=v["safety_risk"],
             complaint_risk=v["complaint_risk"], estimated_loss=v["estimated_loss"],
             responsible_department=v["responsible_department"], owner=owner, due_on=v["due_on"], tags=v["tags"],
         )
+        return _detail(request, defect, code=status.HTTP_201_CREATED)
+
+
+class DefectFromComplaintApi(APIView):
+    """File the defect an owner complaint revealed; project, unit, text and date come from the complaint."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DefectFromComplaintInput"
+
+        complaint = serializers.IntegerField()
+        title = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+        description = serializers.CharField(required=False, default="", allow_blank=True)
+        series = serializers.RegexField(r"^[A-Z]{1,6}$", required=False, default="SJ")
+        location = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+        cause_analysis = serializers.CharField(required=False, default="", allow_blank=True)
+        households_affected = serializers.IntegerField(min_value=0, max_value=100000, required=False, default=0)
+        responsible_department = serializers.SlugRelatedField(
+            slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True, default=None
+        )
+        owner = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        due_on = serializers.DateField(required=False, allow_null=True, default=None)
+        tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False, default=list)
+
+    @extend_schema(request=InputSerializer, responses={201: DefectDetailOutputSerializer,
+                                                       404: OpenApiResponse(description="Complaint not found or outside scope.")},
+                   operation_id="defects_create_from_complaint")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        complaint = complaint_get_for_action(actor=request.user, pk=v.pop("complaint"))
+        owner_name = v.pop("owner")
+        owner = None
+        if owner_name:
+            owner = selectors.staff_on_project(project=complaint.project, username=owner_name)
+            if owner is None:
+                raise serializers.ValidationError({"owner": [_("The responsible person does not work on this project.")]})
+        defect = services.defect_create_from_complaint(actor=request.user, complaint=complaint, owner=owner, **v)
         return _detail(request, defect, code=status.HTTP_201_CREATED)
 
 

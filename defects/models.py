@@ -129,6 +129,11 @@ class Defect(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
     )
+    # The owner complaint the defect was found through; the complaint page lists its defects.
+    source_complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True, related_name="defects",
+        verbose_name=_("source complaint"),
+    )
 
     class Meta:
         ordering = ["-found_on", "-pk"]

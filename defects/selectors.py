@@ -34,8 +34,16 @@ def defect_list(*, actor) -> QuerySet[Defect]:
     )
 
 
+def defects_for_complaint(*, actor, complaint) -> list[Defect]:
+    """The defects a complaint revealed, as the complaint page shows them: one query."""
+    return list(
+        scope_to_actor(Defect.objects.all(), actor).filter(source_complaint=complaint)
+        .select_related("responsible_department").order_by("code")
+    )
+
+
 def defect_get(*, actor, pk) -> Defect:
-    qs = Defect.objects.select_related("project", "responsible_department", "owner", "created_by").prefetch_related(
+    qs = Defect.objects.select_related("project", "responsible_department", "owner", "created_by", "source_complaint").prefetch_related(
         "tags", "units", Prefetch("events", queryset=DefectEvent.objects.select_related("actor")), "photos"
     )
     return get_in_scope_or_404(qs, actor, pk=pk)

@@ -80,9 +80,12 @@ def defect_create(
     units: Iterable[Unit] = (), unit_types: str = "", location: str = "", cause_analysis: str = "",
     households_affected: int = 0, safety_risk: bool = False, complaint_risk: bool = False,
     estimated_loss: Decimal | None = None, responsible_department: Department | None = None, owner: User | None = None,
-    due_on: date | None = None, tags: Iterable[Tag] = (),
+    due_on: date | None = None, tags: Iterable[Tag] = (), source_complaint=None,
 ) -> Defect:
     """File a defect report with the next code of its series in the project (SJ01, SJ02...).
+
+    ``source_complaint`` (a complaints.Complaint of the same project, resolved through scope by
+    the caller) links the defect to the owner complaint it came from; the source is then "complaint".
 
     Not idempotent by itself (the API's Idempotency-Key covers retries). Raises ValidationError
     for bad input (nothing written) and PermissionDenied-free: the caller resolved ``project``
@@ -107,6 +110,10 @@ def defect_create(
         errors["units"] = [_("Every unit must belong to the project.")]
     if owner is not None and not project_in_scope(owner, project):
         errors["owner"] = [_("The responsible person does not work on this project.")]
+    if source_complaint is not None:
+        if source_complaint.project_id != project.pk:
+            errors["source_complaint"] = [_("The complaint belongs to another project.")]
+        source = Defect.Source.COMPLAINT
     if households_affected is not None and households_affected < 0:
         errors["households_affected"] = [_("Enter a number of zero or more.")]
     if estimated_loss is not None and estimated_loss < 0:
@@ -122,6 +129,7 @@ def defect_create(
             cause_analysis=cause_analysis.strip(), households_affected=households_affected or 0, safety_risk=safety_risk,
             complaint_risk=complaint_risk, estimated_loss=estimated_loss, responsible_department=responsible_department,
             owner=owner, found_on=found_on, due_on=due_on, created_by=actor if isinstance(actor, User) else None,
+            source_complaint=source_complaint,
         )
         try:
             with transaction.atomic():
@@ -136,7 +144,27 @@ def defect_create(
     if tags:
         defect.tags.set(tags)
     event_record(defect=defect, actor=actor, kind=DefectEvent.Kind.CREATED, after=defect.status, detail=defect.get_source_display())
+    if source_complaint is not None:
+        event_record(defect=defect, actor=actor, kind=DefectEvent.Kind.COMPLAINT_LINKED,
+                     detail=source_complaint.reference or str(source_complaint.pk))
     return defect
+
+
+def defect_create_from_complaint(*, actor, complaint, title: str = "", description: str = "", found_on: date | None = None,
+                                 **fields) -> Defect:
+    """File the defect an owner complaint revealed: project, unit, text and date default from the complaint.
+
+    ``fields`` are the other keyword arguments of ``defect_create``. Not idempotent (a complaint
+    may reveal several defects); raises ValidationError like ``defect_create``.
+    """
+    units = fields.pop("units", None)
+    if units is None:
+        units = [complaint.unit] if complaint.unit_id else []
+    return defect_create(
+        actor=actor, project=complaint.project, source=Defect.Source.COMPLAINT, source_complaint=complaint,
+        title=title or complaint.title, description=description or complaint.description,
+        found_on=found_on or timezone.localtime(complaint.created_at).date(), units=units, **fields,
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ app_name = "defects"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.defect_create, name="create"),
+    path("from-complaint/<int:complaint_pk>/", views.defect_create, name="create-from-complaint"),
     path("inspection/", views.inspection_create, name="inspection"),
     path("<int:pk>/", views.defect_detail, name="detail"),
     path("<int:pk>/photos/", views.photo_upload, name="photo-upload"),

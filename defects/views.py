@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from complaints.selectors import complaint_get_for_action
 from estates.selectors import project_get
 from estates.workflow import InvalidTransition
 
@@ -92,7 +93,9 @@ def index(request):
 
 
 @login_required
-def defect_create(request):
+def defect_create(request, complaint_pk=None):
+    """The feedback report form; from a complaint (``complaint_pk``) it starts from the complaint's facts."""
+    complaint = complaint_get_for_action(actor=request.user, pk=complaint_pk) if complaint_pk is not None else None
     if request.method == "POST":
         code = request.POST.get("project", "")
         if code:
@@ -102,6 +105,7 @@ def defect_create(request):
             d = form.cleaned_data
             try:
                 defect = services.defect_create(
+                    source_complaint=complaint,
                     actor=request.user, project=d["project"], title=d["title"], description=d["description"], source=d["source"],
                     found_on=d["found_on"], series=d["series"], units=d["unit_list"], unit_types=d["unit_types"],
                     location=d["location"], cause_analysis=d["cause_analysis"], households_affected=d["households_affected"],
@@ -114,9 +118,15 @@ def defect_create(request):
             else:
                 messages.success(request, _("Defect %(code)s reported.") % {"code": defect.code})
                 return redirect(defect)
+    elif complaint is not None:
+        form = forms.DefectForm(actor=request.user, initial={
+            "project": complaint.project.code, "title": complaint.title, "description": complaint.description,
+            "source": Defect.Source.COMPLAINT, "found_on": timezone.localtime(complaint.created_at).date(),
+            "units": complaint.unit.number if complaint.unit_id else "", "households_affected": 1 if complaint.unit_id else 0,
+        })
     else:
         form = forms.DefectForm(actor=request.user, initial={"found_on": selectors.local_today(), "project": request.GET.get("project")})
-    return render(request, "defects/defect_form.html", {"form": form})
+    return render(request, "defects/defect_form.html", {"form": form, "complaint": complaint})
 
 
 @login_required
