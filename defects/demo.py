@@ -107,6 +107,13 @@ def load(ctx) -> str:
     services.defects_create_from_inspection(actor=cs, project=site, source=Defect.Source.MOCK_INSPECTION, found_on=today - timedelta(days=3),
                                             rows=[{"title": "卫生间地漏返味", "description": "多户卫生间地漏无存水弯", "responsible_department": eng},
                                                   {"title": "阳台栏杆松动", "description": "12栋阳台栏杆固定螺栓松动", "responsible_department": eng}])
+    # A defect the complaints revealed (the complaints demo ran before this one).
+    from complaints.selectors import complaint_list
+
+    complaint = complaint_list(actor=cs).filter(project=site, category="construction_quality").order_by("created_at").first()
+    if complaint is not None:
+        services.defect_create_from_complaint(actor=cs, complaint=complaint, responsible_department=eng, owner=pm,
+                                              due_on=today + timedelta(days=30), households_affected=1)
     # Prevention: the project under construction says what it is built of and gets the lessons.
     services.project_tags_set(project=building, actor=cs, tags=[tags["天窗"], tags["木材"], tags["外墙"], tags["防水"]])
     item = PreventionChecklistItem.objects.filter(project=building, entry__defect=sj01).first()

@@ -17,7 +17,7 @@ def test_demo_loads_every_step_of_the_flow():
     today = date(2026, 11, 23)
     projects, staff, customers, contracts, _passwords = load_portfolio(rng, today, 30)
     summary = demo.load(DemoContext(rng=rng, today=today, projects=projects, staff=staff, customers=customers, contracts=contracts))
-    assert summary.startswith("6 defects")
+    assert summary.startswith("6 defects")  # no complaints loaded here, so none from a complaint
     statuses = set(Defect.objects.values_list("status", flat=True))
     assert statuses == {"closed", "reported_to_gm", "rectifying", "awaiting_acceptance", "reported"}
     assert HandbookEntry.objects.count() == 2
