@@ -22,9 +22,22 @@ class DefectFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     ordering = django_filters.OrderingFilter(fields=(("found_on", "found_on"), ("due_on", "due_on"), ("code", "code")))
 
+    ORDERING_KEYS = frozenset({"found_on", "due_on", "code"})
+
     class Meta:
         model = Defect
         fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Unknown ordering keys change nothing (no 400 that would confirm what exists): drop them.
+        if data is not None and "ordering" in data:
+            data = data.copy()
+            keep = [k for k in data.get("ordering", "").split(",") if k.strip().lstrip("-") in self.ORDERING_KEYS]
+            if keep:
+                data["ordering"] = ",".join(keep)
+            else:
+                data.pop("ordering")
+        super().__init__(data, *args, **kwargs)
 
     def filter_overdue(self, queryset, name, value):
         q = selectors.overdue_q(selectors.local_today())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -286,20 +287,24 @@ def meeting_detail(request, pk):
 
 
 def _handbook_qs(request):
+    """The filtered handbook and the query string of its whitelisted filters (echoed in the page's links)."""
     form = forms.HandbookFilterForm(request.GET or None)
+    query = {}
     if form.is_valid():
         d = form.cleaned_data
         qs = selectors.handbook_list(actor=request.user, search=d["q"], tag=d["tag"].pk if d["tag"] else None, grade=d["grade"])
+        query = {k: v for k, v in {"q": d["q"], "tag": d["tag"].pk if d["tag"] else "", "grade": d["grade"]}.items() if v}
     else:
         qs = selectors.handbook_list(actor=request.user)
-    return form, qs
+    return form, qs, urlencode(query)
 
 
 @login_required
 def handbook(request):
-    form, qs = _handbook_qs(request)
+    form, qs, query = _handbook_qs(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "defects/handbook.html", {"form": form, "page": page, "print_all": request.GET.get("print") == "1"})
+    return render(request, "defects/handbook.html", {"form": form, "page": page, "query": query,
+                                                     "print_all": request.GET.get("print") == "1"})
 
 
 @login_required
@@ -314,7 +319,7 @@ def handbook_export(request):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    _form, qs = _handbook_qs(request)
+    _form, qs, _query = _handbook_qs(request)
     wb = Workbook()
     ws = wb.active
     ws.title = _("Defect handbook")[:31]
