@@ -210,3 +210,12 @@ def test_handbook_is_company_wide_for_staff_but_scoped_for_api_clients(api, grad
     foreign_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert foreign_api.get("/api/v1/defects/handbook/").json()["count"] == 0
     assert api.get("/api/v1/defects/handbook/").json()["count"] == 1
+
+
+def test_unknown_ordering_keys_change_nothing(staff_api, make_defect):
+    make_defect()
+    make_defect()
+    plain = [d["id"] for d in staff_api.get("/api/v1/defects/").json()["results"]]
+    hostile = staff_api.get("/api/v1/defects/?ordering=owner__password")
+    assert (hostile.status_code, [d["id"] for d in hostile.json()["results"]]) == (200, plain)
+    assert [d["code"] for d in staff_api.get("/api/v1/defects/?ordering=code,owner__password").json()["results"]] == ["SJ01", "SJ02"]
