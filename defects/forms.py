@@ -10,7 +10,7 @@ from estates.models import Department, Project, User
 
 from .models import Defect, MeetingDecision, PreventionChecklistItem, Tag
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads, whatever the locale
 
 
 class TagChoiceField(forms.ModelMultipleChoiceField):
@@ -23,7 +23,7 @@ class DefectForm(forms.Form):
     series = forms.RegexField(regex=r"^[A-Z]{1,6}$", initial="SJ", max_length=6, label=_("Code series"),
                               help_text=_("Capital letters before the number, e.g. SJ."))
     title = forms.CharField(max_length=200, label=_("Problem"))
-    description = forms.CharField(widget=forms.Textarea, label=_("Description"))
+    description = forms.CharField(widget=forms.Textarea, label=_("Problem description"))
     source = forms.ChoiceField(choices=Defect.Source.choices, label=_("Source"))
     unit_types = forms.CharField(max_length=100, required=False, label=_("Affected unit types"))
     units = forms.CharField(max_length=2000, required=False, label=_("Affected units"),

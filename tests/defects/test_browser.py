@@ -137,3 +137,34 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.goto(f"{url}/defects/")
     shot(page, "defects-list")
     assert page.console_errors == []
+
+
+def test_defect_reported_from_an_owner_complaint(browser_page, live_server):  # noqa: F811
+    from complaints import services as complaint_services
+    from tests.factories import UnitFactory
+
+    project = ProjectFactory(**sj01.PROJECT)
+    dept = DepartmentFactory(code="wanchuang", name="万创", name_en="Wanchuang design")
+    staff = UserFactory(username="li", first_name="李客服", role=Role.CR_STAFF, projects=[project])
+    unit = UnitFactory(building__project=project, number="TA-0608", unit_type="TA")
+    complaint = complaint_services.complaint_file(actor=staff, project=project, unit=unit, channel="hotline",
+                                                  category="construction_quality", title="屋面天窗漏水",
+                                                  description="下雨时天窗上盖进水，木地板泡坏。")
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "li")
+    page.fill("#id_password", "pass-Touchstone-1")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/defects/from-complaint/{complaint.pk}/")
+    assert page.input_value("#id_title") == "屋面天窗漏水"
+    assert page.input_value("#id_units") == "TA-0608"
+    page.select_option("#id_responsible_department", str(dept.pk))
+    shot(page, "defects-from-complaint-form")
+    with page.expect_navigation():
+        page.click("form.card button[type=submit]")
+    defect = Defect.objects.get()
+    assert defect.source_complaint == complaint
+    assert complaint.reference in page.content()
+    shot(page, "defects-from-complaint-defect")
+    assert page.console_errors == []
