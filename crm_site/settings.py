@@ -227,6 +227,9 @@ SPECTACULAR_SETTINGS = {
         "RiskItemSourceEnum": "risk.models.RiskItem.Source",
         "RiskReviewStatusEnum": "risk.models.Review.Status",
         "SalesPromiseSourceEnum": "risk.models.SalesPromise.Source",
+        "RiskReviewKindEnum": "risk.models.ReviewKind",
+        "DefectStatusEnum": "defects.models.Defect.Status",
+        "DefectSourceEnum": "defects.models.Defect.Source",
     },
 }
 IDEMPOTENCY_TTL_HOURS = 24

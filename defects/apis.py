@@ -234,9 +234,9 @@ class _DefectActionApi(APIView):
         raise NotImplementedError
 
     def post(self, request, pk):
+        defect = selectors.defect_get_for_update(actor=request.user, pk=pk)  # scope first: 404 before 400
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        defect = selectors.defect_get_for_update(actor=request.user, pk=pk)
         self.call(defect=defect, actor=request.user, **data.validated_data)
         return _detail(request, defect)
 

@@ -1,8 +1,8 @@
 """Scope factories for the route matrix (tests/security/routes.py): make(project) -> url kwargs.
 
-Routes left out on purpose:
-- POST-only routes (workflow actions, photo upload, prevention tags/tick): the matrix asks GET to
-  answer 200 for one's own object; they answer 405 to GET. Their scope is tested in tests/defects.
+POST-only routes (workflow actions, photo upload, prevention tags/tick) are registered too: the
+matrix accepts 405 to GET for one's own object and then requires the foreign POST to 404 alike.
+Unscoped on purpose (UNSCOPED below):
 - defects:handbook-detail: the handbook is the company's lesson book, readable by every member of
   staff whatever the project (that is how a project in design learns from another); API clients
   read only their projects' entries (tests/defects/test_apis.py).
@@ -57,11 +57,39 @@ def make_complaint(project) -> dict:
     return {"complaint_pk": complaint.pk}
 
 
+def make_prevention_item(project) -> dict:
+    from defects.models import HandbookEntry, PreventionChecklistItem
+
+    n = HandbookEntry.objects.count() + 1
+    entry = HandbookEntry.objects.create(code=f"HB-S{n}", title="天窗渗水", project=project, grade="A",
+                                         problem="天窗上盖进水", prevention="加装泛水", found_on=date(2026, 5, 1))
+    return {"pk": PreventionChecklistItem.objects.create(project=project, entry=entry).pk}
+
+
+def _with(make, **extra):
+    def inner(project) -> dict:
+        return {**make(project), **extra}
+
+    return inner
+
+
+DEFECT_API_ACTIONS = ("photos", "submit", "draft-measures", "complete", "accept", "refuse-acceptance", "verify", "reject",
+                      "record-cost", "report-to-gm", "close")
+
 FACTORIES = {
+    **{f"defects-api-{a}": make_defect for a in DEFECT_API_ACTIONS},
+    "defects:photo-upload": make_defect,
+    "defects:action": _with(make_defect, action="submit"),
+    "defects:prevention-tags": make_prevention,
+    "defects:prevention-tick": make_prevention_item,
     "defects:detail": make_defect,
     "defects-api-detail": make_defect,
     "defects:photo": make_photo,
     "defects:meeting-detail": make_meeting,
     "defects:prevention": make_prevention,
     "defects:create-from-complaint": make_complaint,
+}
+
+UNSCOPED = {
+    "defects:handbook-detail": "the company's lesson book: every member of staff reads every project's entries",
 }

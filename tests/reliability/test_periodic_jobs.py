@@ -27,6 +27,8 @@ COVERED = {
     "complaints.sweep": "tests/complaints/test_tasks.py::test_two_sweeps_at_once_escalate_each_complaint_once",
     "complaints.weekly_report": "test_two_weekly_report_runs_at_once_build_and_announce_once",
     "risk.daily_reminders": "tests/risk/test_tasks.py::test_two_sweeps_at_once_escalate_once",
+    "defects.chase_overdue": "tests/defects/test_tasks.py::test_two_sweeps_at_once_notify_once",
+    "defects.refresh_prevention_checklists": "no notification; unique (project, entry) + ignore_conflicts (idempotent by constraint)",
 }
 
 
