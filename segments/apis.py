@@ -1,0 +1,184 @@
+"""REST endpoints: segments (read), shares, a customer's assignment and its override, parcels."""
+
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from estates import selectors as estates_selectors
+from estates.models import ApiClient
+from estates.serializers import ProjectRefField
+
+from . import selectors, services
+from .models import CustomerSegment, ParcelAssessment, ParcelScore, Segment
+
+
+def _project_for_write(actor, code: str):
+    """A project named in a write: 403 for an API client outside its scope, 404 for staff."""
+    try:
+        return estates_selectors.project_get(actor=actor, code=code)
+    except Http404:
+        if isinstance(actor, ApiClient):
+            raise PermissionDenied({"project": ["This project is outside your scope."]}) from None
+        raise
+
+
+class SegmentListApi(generics.ListAPIView):
+    """The five segments with their profiles, the seed's reference share and land checklist."""
+
+    class OutputSerializer(serializers.ModelSerializer):
+        land_needs = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Segment
+            fields = ["code", "name", "name_en", "family_traits", "family_traits_en", "motives", "motives_en", "attitude",
+                      "attitude_en", "needs", "needs_en", "reference_share", "land_needs"]
+
+        def get_land_needs(self, obj) -> dict[str, int]:
+            return {n.attribute.code: n.weight for n in obj.land_needs.all()}
+
+    serializer_class = OutputSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.segment_list()
+
+
+class SegmentSharesApi(APIView):
+    """Share of the caller's customers per segment, overall or for one ``project`` (code)."""
+
+    class RowSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        count = serializers.IntegerField()
+        share = serializers.FloatField(allow_null=True)
+        reference_share = serializers.FloatField(allow_null=True)
+
+    class OutputSerializer(serializers.Serializer):
+        project = serializers.CharField(allow_null=True)
+        total = serializers.IntegerField()
+        unclassified = serializers.IntegerField()
+        rows = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(parameters=[OpenApiParameter("project", str)], responses={200: OutputSerializer})
+    def get(self, request):
+        code = request.query_params.get("project")
+        project = estates_selectors.project_get(actor=request.user, code=code) if code else None
+        shares = selectors.segment_shares(actor=request.user, project=project)
+        rows = self.RowSerializer(shares["rows"], many=True).data
+        return Response({"project": project.code if project else None, "total": shares["total"],
+                         "unclassified": shares["unclassified"], "rows": rows})
+
+
+class AssignmentOutputSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    segment = serializers.CharField(source="segment.code", default=None)
+    computed_segment = serializers.CharField(source="computed_segment.code", default=None)
+    rule = serializers.IntegerField(source="rule.priority", default=None)
+    overridden_by = serializers.CharField(source="overridden_by.username", default=None)
+
+    class Meta:
+        model = CustomerSegment
+        fields = ["customer", "segment", "computed_segment", "rule", "is_overridden", "overridden_by", "override_reason",
+                  "overridden_at", "computed_at"]
+
+
+class CustomerSegmentApi(APIView):
+    """A customer's segment; all nulls until first computed. 404 for a customer outside scope."""
+
+    @extend_schema(responses={200: AssignmentOutputSerializer})
+    def get(self, request, pk):
+        customer, assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
+        return Response(AssignmentOutputSerializer(assignment or CustomerSegment(customer=customer)).data)
+
+
+class CustomerSegmentOverrideApi(APIView):
+    """Set a customer's segment by hand (``segment`` code) or clear the override (``segment``: null)."""
+
+    class InputSerializer(serializers.Serializer):
+        segment = serializers.CharField(allow_null=True, max_length=40)
+        reason = serializers.CharField(max_length=1000)
+
+    @extend_schema(request=InputSerializer, responses={
+        200: AssignmentOutputSerializer, 400: OpenApiResponse(description="Unknown segment or no reason."),
+        403: OpenApiResponse(description="The caller's role may not override."), 404: OpenApiResponse(description="Customer not found."),
+    })
+    def post(self, request, pk):
+        customer, _assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
+        ser = self.InputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        segment = None
+        if ser.validated_data["segment"] is not None:
+            segment = selectors.segment_get(code=ser.validated_data["segment"])
+            if segment is None:
+                raise serializers.ValidationError({"segment": ["Unknown segment."]})
+        services.customer_segment_override(actor=request.user, customer=customer, segment=segment,
+                                           reason=ser.validated_data["reason"])
+        _customer, assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
+        return Response(AssignmentOutputSerializer(assignment).data)
+
+
+class ParcelScoreSerializer(serializers.ModelSerializer):
+    segment = serializers.CharField(source="segment.code")
+    score = serializers.FloatField()
+
+    class Meta:
+        model = ParcelScore
+        fields = ["rank", "segment", "score", "drivers", "gaps"]
+
+
+class ParcelOutputSerializer(serializers.ModelSerializer):
+    project = ProjectRefField()
+    attributes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    best_segment = serializers.CharField(source="best_segment.code", default=None)
+    scores = ParcelScoreSerializer(many=True)
+
+    class Meta:
+        model = ParcelAssessment
+        fields = ["id", "project", "name", "location", "note", "attributes", "best_segment", "scores", "created_by", "created_at"]
+
+
+class ParcelFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code")
+
+
+class ParcelListCreateApi(generics.ListAPIView):
+    """GET: parcel assessments in the caller's projects. POST: assess a parcel (attribute codes)."""
+
+    class InputSerializer(serializers.Serializer):
+        project = serializers.CharField(max_length=40)
+        name = serializers.CharField(max_length=150)
+        location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        note = serializers.CharField(required=False, allow_blank=True)
+        attributes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False, max_length=100)
+
+    serializer_class = ParcelOutputSerializer
+    filterset_class = ParcelFilter
+
+    def get_queryset(self):
+        return selectors.parcel_list(actor=self.request.user).prefetch_related("attributes", "scores__segment")
+
+    @extend_schema(request=InputSerializer, responses={
+        201: ParcelOutputSerializer, 400: OpenApiResponse(description="Unknown attributes or missing fields; nothing written."),
+        403: OpenApiResponse(description="Project outside the client's scope."),
+    })
+    def post(self, request):
+        ser = self.InputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        project = _project_for_write(request.user, data["project"])
+        parcel = services.parcel_assess(actor=request.user, project=project, name=data["name"],
+                                        location=data.get("location", ""), note=data.get("note", ""),
+                                        attribute_codes=data["attributes"])
+        parcel = selectors.parcel_get(actor=request.user, pk=parcel.pk)
+        return Response(ParcelOutputSerializer(parcel).data, status=status.HTTP_201_CREATED)
+
+
+class ParcelDetailApi(generics.RetrieveAPIView):
+    serializer_class = ParcelOutputSerializer
+
+    def get_object(self):
+        return selectors.parcel_get(actor=self.request.user, pk=self.kwargs["pk"])
