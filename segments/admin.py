@@ -28,8 +28,19 @@ class SegmentAdmin(admin.ModelAdmin):
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(admin.ModelAdmin):
-    list_display = ["priority", "name", "segment", "child_age_min", "child_age_max", "elderly", "income_bands", "age_bands",
-                    "household_size_min", "household_size_max", "is_active"]
+    list_display = [
+        "priority",
+        "name",
+        "segment",
+        "child_age_min",
+        "child_age_max",
+        "elderly",
+        "income_bands",
+        "age_bands",
+        "household_size_min",
+        "household_size_max",
+        "is_active",
+    ]
     list_select_related = ["segment"]
 
     def save_model(self, request, obj, form, change):
@@ -48,8 +59,17 @@ class CustomerSegmentAdmin(admin.ModelAdmin):
     list_filter = ["segment", "is_overridden"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer", "segment", "computed_segment"]
-    readonly_fields = ["customer", "segment", "computed_segment", "rule", "is_overridden", "overridden_by", "override_reason",
-                       "overridden_at", "computed_at"]
+    readonly_fields = [
+        "customer",
+        "segment",
+        "computed_segment",
+        "rule",
+        "is_overridden",
+        "overridden_by",
+        "override_reason",
+        "overridden_at",
+        "computed_at",
+    ]
 
 
 @admin.register(SegmentEvent)

@@ -34,8 +34,21 @@ class SegmentListApi(generics.ListAPIView):
 
         class Meta:
             model = Segment
-            fields = ["code", "name", "name_en", "family_traits", "family_traits_en", "motives", "motives_en", "attitude",
-                      "attitude_en", "needs", "needs_en", "reference_share", "land_needs"]
+            fields = [
+                "code",
+                "name",
+                "name_en",
+                "family_traits",
+                "family_traits_en",
+                "motives",
+                "motives_en",
+                "attitude",
+                "attitude_en",
+                "needs",
+                "needs_en",
+                "reference_share",
+                "land_needs",
+            ]
 
         def get_land_needs(self, obj) -> dict[str, int]:
             return {n.attribute.code: n.weight for n in obj.land_needs.all()}
@@ -69,8 +82,14 @@ class SegmentSharesApi(APIView):
         project = estates_selectors.project_get(actor=request.user, code=code) if code else None
         shares = selectors.segment_shares(actor=request.user, project=project)
         rows = self.RowSerializer(shares["rows"], many=True).data
-        return Response({"project": project.code if project else None, "total": shares["total"],
-                         "unclassified": shares["unclassified"], "rows": rows})
+        return Response(
+            {
+                "project": project.code if project else None,
+                "total": shares["total"],
+                "unclassified": shares["unclassified"],
+                "rows": rows,
+            }
+        )
 
 
 class AssignmentOutputSerializer(serializers.ModelSerializer):
@@ -82,8 +101,17 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerSegment
-        fields = ["customer", "segment", "computed_segment", "rule", "is_overridden", "overridden_by", "override_reason",
-                  "overridden_at", "computed_at"]
+        fields = [
+            "customer",
+            "segment",
+            "computed_segment",
+            "rule",
+            "is_overridden",
+            "overridden_by",
+            "override_reason",
+            "overridden_at",
+            "computed_at",
+        ]
 
 
 class CustomerSegmentApi(APIView):
@@ -102,10 +130,15 @@ class CustomerSegmentOverrideApi(APIView):
         segment = serializers.CharField(allow_null=True, max_length=40)
         reason = serializers.CharField(max_length=1000)
 
-    @extend_schema(request=InputSerializer, responses={
-        200: AssignmentOutputSerializer, 400: OpenApiResponse(description="Unknown segment or no reason."),
-        403: OpenApiResponse(description="The caller's role may not override."), 404: OpenApiResponse(description="Customer not found."),
-    })
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AssignmentOutputSerializer,
+            400: OpenApiResponse(description="Unknown segment or no reason."),
+            403: OpenApiResponse(description="The caller's role may not override."),
+            404: OpenApiResponse(description="Customer not found."),
+        },
+    )
     def post(self, request, pk):
         customer, _assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
         ser = self.InputSerializer(data=request.data)
@@ -115,8 +148,9 @@ class CustomerSegmentOverrideApi(APIView):
             segment = selectors.segment_get(code=ser.validated_data["segment"])
             if segment is None:
                 raise serializers.ValidationError({"segment": ["Unknown segment."]})
-        services.customer_segment_override(actor=request.user, customer=customer, segment=segment,
-                                           reason=ser.validated_data["reason"])
+        services.customer_segment_override(
+            actor=request.user, customer=customer, segment=segment, reason=ser.validated_data["reason"]
+        )
         _customer, assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
         return Response(AssignmentOutputSerializer(assignment).data)
 
@@ -161,18 +195,27 @@ class ParcelListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.parcel_list(actor=self.request.user).prefetch_related("attributes", "scores__segment")
 
-    @extend_schema(request=InputSerializer, responses={
-        201: ParcelOutputSerializer, 400: OpenApiResponse(description="Unknown attributes or missing fields; nothing written."),
-        403: OpenApiResponse(description="Project outside the client's scope."),
-    })
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: ParcelOutputSerializer,
+            400: OpenApiResponse(description="Unknown attributes or missing fields; nothing written."),
+            403: OpenApiResponse(description="Project outside the client's scope."),
+        },
+    )
     def post(self, request):
         ser = self.InputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         project = _project_for_write(request.user, data["project"])
-        parcel = services.parcel_assess(actor=request.user, project=project, name=data["name"],
-                                        location=data.get("location", ""), note=data.get("note", ""),
-                                        attribute_codes=data["attributes"])
+        parcel = services.parcel_assess(
+            actor=request.user,
+            project=project,
+            name=data["name"],
+            location=data.get("location", ""),
+            note=data.get("note", ""),
+            attribute_codes=data["attributes"],
+        )
         parcel = selectors.parcel_get(actor=request.user, pk=parcel.pk)
         return Response(ParcelOutputSerializer(parcel).data, status=status.HTTP_201_CREATED)
 

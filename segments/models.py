@@ -75,7 +75,9 @@ class AssignmentRule(TimeStamped):
                 name="rule_child_ages_0_17",
             ),
             models.CheckConstraint(
-                condition=Q(child_age_min__isnull=True) | Q(child_age_max__isnull=True) | Q(child_age_min__lte=models.F("child_age_max")),
+                condition=Q(child_age_min__isnull=True)
+                | Q(child_age_max__isnull=True)
+                | Q(child_age_min__lte=models.F("child_age_max")),
                 name="rule_child_age_range_ordered",
             ),
             models.CheckConstraint(
@@ -84,7 +86,8 @@ class AssignmentRule(TimeStamped):
                 name="rule_household_size_positive",
             ),
             models.CheckConstraint(
-                condition=Q(household_size_min__isnull=True) | Q(household_size_max__isnull=True)
+                condition=Q(household_size_min__isnull=True)
+                | Q(household_size_max__isnull=True)
                 | Q(household_size_min__lte=models.F("household_size_max")),
                 name="rule_household_range_ordered",
             ),
@@ -105,10 +108,16 @@ class AssignmentRule(TimeStamped):
 
     def as_spec(self) -> rules.RuleSpec:
         return rules.RuleSpec(
-            id=self.pk, segment_id=self.segment_id, priority=self.priority,
-            child_age_min=self.child_age_min, child_age_max=self.child_age_max, elderly=self.elderly,
-            income_bands=tuple(self.income_bands or ()), age_bands=tuple(self.age_bands or ()),
-            household_size_min=self.household_size_min, household_size_max=self.household_size_max,
+            id=self.pk,
+            segment_id=self.segment_id,
+            priority=self.priority,
+            child_age_min=self.child_age_min,
+            child_age_max=self.child_age_max,
+            elderly=self.elderly,
+            income_bands=tuple(self.income_bands or ()),
+            age_bands=tuple(self.age_bands or ()),
+            household_size_min=self.household_size_min,
+            household_size_max=self.household_size_max,
         )
 
 
@@ -129,14 +138,22 @@ class CustomerSegment(models.Model):
     ``segment`` is what everyone reads: the override when there is one, else the computed one.
     """
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="segment_assignment", verbose_name=_("customer"))
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("segment"))
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="segment_assignment", verbose_name=_("customer")
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("segment")
+    )
     computed_segment = models.ForeignKey(
         Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("computed segment")
     )
-    rule = models.ForeignKey(AssignmentRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("rule"))
+    rule = models.ForeignKey(
+        AssignmentRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("rule")
+    )
     is_overridden = models.BooleanField(_("overridden by hand"), default=False)
-    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     override_reason = models.TextField(_("override reason"), blank=True)
     overridden_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
@@ -202,9 +219,12 @@ class SegmentRecomputeRun(TimeStamped):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(processed=models.F("changed") + models.F("unchanged")), name="recompute_counts_add_up"),
             models.CheckConstraint(
-                condition=Q(active=True, status__in=["queued", "running"]) | Q(active__isnull=True, status__in=["done", "failed"]),
+                condition=Q(processed=models.F("changed") + models.F("unchanged")), name="recompute_counts_add_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(active=True, status__in=["queued", "running"])
+                | Q(active__isnull=True, status__in=["done", "failed"]),
                 name="recompute_active_matches_status",
             ),
         ]

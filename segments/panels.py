@@ -12,5 +12,7 @@ def customer_panel(request, customer) -> dict:
         "assignment": assignment,
         "events": selectors.segment_events(customer=customer, limit=5),
         "can_override": can_override,
-        "override_form": OverrideForm(initial={"segment": assignment.segment_id if assignment else None}) if can_override else None,
+        "override_form": OverrideForm(initial={"segment": assignment.segment_id if assignment else None})
+        if can_override
+        else None,
     }

@@ -67,9 +67,9 @@ def rule_matches(rule: RuleSpec, facts: HouseholdFacts) -> bool:
         return False
     if rule.household_size_min is not None and (facts.household_size is None or facts.household_size < rule.household_size_min):
         return False
-    if rule.household_size_max is not None and (facts.household_size is None or facts.household_size > rule.household_size_max):
-        return False
-    return True
+    if rule.household_size_max is None:
+        return True
+    return facts.household_size is not None and facts.household_size <= rule.household_size_max
 
 
 def assign(facts: HouseholdFacts, rules: Iterable[RuleSpec]) -> RuleSpec | None:
@@ -100,8 +100,11 @@ def rule_errors(rule: RuleSpec, *, income_bands: Sequence[str], age_bands: Seque
         value = getattr(rule, name)
         if value is not None and value < 1:
             errors.setdefault(name, []).append("household_positive")
-    if (rule.household_size_min is not None and rule.household_size_max is not None
-            and rule.household_size_min > rule.household_size_max):
+    if (
+        rule.household_size_min is not None
+        and rule.household_size_max is not None
+        and rule.household_size_min > rule.household_size_max
+    ):
         errors.setdefault("household_size_max", []).append("household_order")
     if set(rule.income_bands) - set(income_bands):
         errors.setdefault("income_bands", []).append("unknown_income_band")

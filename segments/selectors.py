@@ -43,14 +43,22 @@ def segment_of_customers(customer_ids: Iterable[int]) -> dict[int, Segment]:
 def _share_rows(counts: dict[int | None, int], segments: list[Segment]) -> dict:
     total = sum(counts.values())
     rows = [
-        {"segment": s, "code": s.code, "count": counts.get(s.pk, 0),
-         "share": counts.get(s.pk, 0) / total if total else None,
-         "reference_share": float(s.reference_share) if s.reference_share is not None else None}
+        {
+            "segment": s,
+            "code": s.code,
+            "count": counts.get(s.pk, 0),
+            "share": counts.get(s.pk, 0) / total if total else None,
+            "reference_share": float(s.reference_share) if s.reference_share is not None else None,
+        }
         for s in segments
     ]
     unclassified = counts.get(None, 0)
-    return {"rows": rows, "total": total, "unclassified": unclassified,
-            "unclassified_share": unclassified / total if total else None}
+    return {
+        "rows": rows,
+        "total": total,
+        "unclassified": unclassified,
+        "unclassified_share": unclassified / total if total else None,
+    }
 
 
 def segment_shares(*, actor, project: Project | None = None) -> dict:
@@ -61,8 +69,9 @@ def segment_shares(*, actor, project: Project | None = None) -> dict:
     ``unclassified`` counts customers without a segment.
     """
     customers = estates_selectors.customer_list(actor=actor, project=project).order_by()
-    counts = {r["segment_assignment__segment"]: r["n"]
-              for r in customers.values("segment_assignment__segment").annotate(n=Count("pk"))}
+    counts = {
+        r["segment_assignment__segment"]: r["n"] for r in customers.values("segment_assignment__segment").annotate(n=Count("pk"))
+    }
     return _share_rows(counts, list(Segment.objects.order_by("order", "code")))
 
 
@@ -72,7 +81,8 @@ def segment_shares_by_project(*, actor) -> list[dict]:
     projects = list(estates_selectors.project_list(actor=actor))
     rows = (
         scope_to_actor(Contract.objects.filter(status=Contract.Status.ACTIVE), actor)
-        .order_by().values("project_id", "customers__segment_assignment__segment")
+        .order_by()
+        .values("project_id", "customers__segment_assignment__segment")
         .annotate(n=Count("customers", distinct=True))
     )
     counts: dict[int, dict] = defaultdict(dict)
@@ -86,7 +96,8 @@ def customer_segment_get(*, actor, customer_pk) -> tuple[Customer, CustomerSegme
     customer = estates_selectors.customer_get(actor=actor, pk=customer_pk)
     assignment = (
         CustomerSegment.objects.select_related("segment", "computed_segment", "rule", "overridden_by")
-        .filter(customer=customer).first()
+        .filter(customer=customer)
+        .first()
     )
     return customer, assignment
 
@@ -137,5 +148,3 @@ def parcel_get(*, actor, pk) -> ParcelAssessment:
         Prefetch("scores", queryset=scores), Prefetch("attributes", queryset=land_attributes())
     )
     return get_in_scope_or_404(qs, actor, pk=pk)
-
-

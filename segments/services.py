@@ -49,6 +49,7 @@ def can_edit_rules(actor) -> bool:
 
 # --- assignment -------------------------------------------------------------------------------
 
+
 @dataclass
 class RecomputeResult:
     changed: int = 0
@@ -101,8 +102,15 @@ def _recompute(ids: list[int], specs: list[rules.RuleSpec], actor) -> RecomputeR
         rule_id = match.id if match else None
         current = existing.get(customer.pk)
         if current is None:
-            to_create.append(CustomerSegment(customer_id=customer.pk, segment_id=segment_id, computed_segment_id=segment_id,
-                                             rule_id=rule_id, computed_at=now))
+            to_create.append(
+                CustomerSegment(
+                    customer_id=customer.pk,
+                    segment_id=segment_id,
+                    computed_segment_id=segment_id,
+                    rule_id=rule_id,
+                    computed_at=now,
+                )
+            )
             before = ""
         elif current.computed_segment_id == segment_id and current.rule_id == rule_id:
             result.unchanged += 1
@@ -114,9 +122,16 @@ def _recompute(ids: list[int], specs: list[rules.RuleSpec], actor) -> RecomputeR
                 current.segment_id = segment_id
             to_update.append(current)
         result.changed += 1
-        events.append(SegmentEvent(customer_id=customer.pk, kind=SegmentEvent.Kind.COMPUTED, actor=actor_label(actor),
-                                   before=before, after=codes.get(segment_id, ""),
-                                   detail=f"rule {match.priority}" if match else "no rule matched"))
+        events.append(
+            SegmentEvent(
+                customer_id=customer.pk,
+                kind=SegmentEvent.Kind.COMPUTED,
+                actor=actor_label(actor),
+                before=before,
+                after=codes.get(segment_id, ""),
+                detail=f"rule {match.priority}" if match else "no rule matched",
+            )
+        )
     CustomerSegment.objects.bulk_create(to_create)
     CustomerSegment.objects.bulk_update(to_update, ["segment", "computed_segment", "rule", "computed_at"])
     SegmentEvent.objects.bulk_create(events)
@@ -145,7 +160,10 @@ def customer_segment_override(*, actor, customer: Customer, segment: Segment | N
         assignment.segment_id = assignment.computed_segment_id
         assignment.is_overridden, assignment.overridden_by, assignment.override_reason = False, None, ""
         assignment.overridden_at = None
-        kind, after = SegmentEvent.Kind.OVERRIDE_CLEARED, (assignment.computed_segment.code if assignment.computed_segment else "")
+        kind, after = (
+            SegmentEvent.Kind.OVERRIDE_CLEARED,
+            (assignment.computed_segment.code if assignment.computed_segment else ""),
+        )
     else:
         if assignment.is_overridden and assignment.segment_id == segment.pk and assignment.override_reason == reason:
             return assignment
@@ -159,6 +177,7 @@ def customer_segment_override(*, actor, customer: Customer, segment: Segment | N
 
 
 # --- bulk recompute runs -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def segment_recompute_start(*, actor) -> tuple[SegmentRecomputeRun, bool]:
@@ -203,14 +222,19 @@ def segment_recompute_run_execute(*, run_id: int, batch_size: int = BATCH_SIZE) 
     try:
         while True:
             run = SegmentRecomputeRun.objects.get(pk=run_id)
-            ids = list(Customer.objects.filter(pk__gt=run.last_customer_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            ids = list(
+                Customer.objects.filter(pk__gt=run.last_customer_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+            )
             if not ids:
                 break
             with transaction.atomic():
                 result = customer_segments_recompute(customer_ids=ids, specs=specs)
                 SegmentRecomputeRun.objects.filter(pk=run_id).update(
-                    processed=F("processed") + len(ids), changed=F("changed") + result.changed,
-                    unchanged=F("unchanged") + (len(ids) - result.changed), last_customer_id=ids[-1], updated_at=timezone.now(),
+                    processed=F("processed") + len(ids),
+                    changed=F("changed") + result.changed,
+                    unchanged=F("unchanged") + (len(ids) - result.changed),
+                    last_customer_id=ids[-1],
+                    updated_at=timezone.now(),
                 )
     except Exception as exc:
         SegmentRecomputeRun.objects.filter(pk=run_id).update(
@@ -218,13 +242,17 @@ def segment_recompute_run_execute(*, run_id: int, batch_size: int = BATCH_SIZE) 
         )
         raise
     SegmentRecomputeRun.objects.filter(pk=run_id).update(
-        status=SegmentRecomputeRun.Status.DONE, active=None, finished_at=timezone.now(), updated_at=timezone.now(),
+        status=SegmentRecomputeRun.Status.DONE,
+        active=None,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
         total=F("processed"),
     )
     return SegmentRecomputeRun.objects.get(pk=run_id)
 
 
 # --- rules --------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def assignment_rule_save(*, actor, rule: AssignmentRule) -> AssignmentRule:
@@ -242,9 +270,12 @@ def assignment_rule_save(*, actor, rule: AssignmentRule) -> AssignmentRule:
 
 # --- parcels ------------------------------------------------------------------------------------
 
+
 def land_needs() -> dict[str, dict[str, int]]:
     """{segment code: {attribute code: weight}} in segment order (one query)."""
-    needs: dict[str, dict[str, int]] = {code: {} for code in Segment.objects.order_by("order", "code").values_list("code", flat=True)}
+    needs: dict[str, dict[str, int]] = {
+        code: {} for code in Segment.objects.order_by("order", "code").values_list("code", flat=True)
+    }
     rows = SegmentLandNeed.objects.values_list("segment__code", "attribute__code", "weight").order_by("attribute__order")
     for seg, attr, weight in rows:
         needs[seg][attr] = weight
@@ -275,13 +306,25 @@ def parcel_assess(*, actor, project: Project, name: str, attribute_codes, locati
     fits = rules.parcel_fit(needs=land_needs(), present=codes)
     segments = {s.code: s for s in Segment.objects.all()}
     parcel = ParcelAssessment.objects.create(
-        project=project, name=name[:150], location=(location or "")[:200], note=note or "",
-        best_segment=segments[fits[0].segment] if fits else None, created_by=actor_label(actor),
+        project=project,
+        name=name[:150],
+        location=(location or "")[:200],
+        note=note or "",
+        best_segment=segments[fits[0].segment] if fits else None,
+        created_by=actor_label(actor),
     )
     parcel.attributes.set(known.values())
-    ParcelScore.objects.bulk_create([
-        ParcelScore(parcel=parcel, segment=segments[f.segment], score=Decimal(str(f.score)), rank=i,
-                    drivers=list(f.drivers), gaps=list(f.gaps))
-        for i, f in enumerate(fits, start=1)
-    ])
+    ParcelScore.objects.bulk_create(
+        [
+            ParcelScore(
+                parcel=parcel,
+                segment=segments[f.segment],
+                score=Decimal(str(f.score)),
+                rank=i,
+                drivers=list(f.drivers),
+                gaps=list(f.gaps),
+            )
+            for i, f in enumerate(fits, start=1)
+        ]
+    )
     return parcel

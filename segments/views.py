@@ -32,20 +32,34 @@ def index(request):
         "reference": [round(r["reference_share"] * 100, 1) if r["reference_share"] is not None else None for r in shares["rows"]],
         "series": [_("Share of customers (%)"), _("Seed reference (%)")],
     }
-    return render(request, "segments/index.html", {
-        "segments": list(selectors.segment_list()), "shares": shares, "chart": chart, "project": project,
-        "by_project": selectors.segment_shares_by_project(actor=request.user),
-        "projects": list(estates_selectors.project_list(actor=request.user)),
-        "can_edit_rules": services.can_edit_rules(request.user), "can_recompute": services.can_override(request.user),
-    })
+    return render(
+        request,
+        "segments/index.html",
+        {
+            "segments": list(selectors.segment_list()),
+            "shares": shares,
+            "chart": chart,
+            "project": project,
+            "by_project": selectors.segment_shares_by_project(actor=request.user),
+            "projects": list(estates_selectors.project_list(actor=request.user)),
+            "can_edit_rules": services.can_edit_rules(request.user),
+            "can_recompute": services.can_override(request.user),
+        },
+    )
 
 
 @login_required
 def rules(request):
-    return render(request, "segments/rules.html", {
-        "rules": list(selectors.rule_list()), "can_edit": services.can_edit_rules(request.user),
-        "runs": selectors.recompute_runs(), "can_recompute": services.can_override(request.user),
-    })
+    return render(
+        request,
+        "segments/rules.html",
+        {
+            "rules": list(selectors.rule_list()),
+            "can_edit": services.can_edit_rules(request.user),
+            "runs": selectors.recompute_runs(),
+            "can_recompute": services.can_override(request.user),
+        },
+    )
 
 
 @login_required
@@ -62,14 +76,15 @@ def rule_edit(request, pk=None):
         else:
             messages.success(request, _("Rule saved. Start a recompute to apply it to existing customers."))
             return redirect("segments:rules")
-    return render(request, "segments/rule_form.html", {"form": form, "rule": rule},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "segments/rule_form.html", {"form": form, "rule": rule}, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
 @require_POST
 def recompute_start(request):
-    run, created = services.segment_recompute_start(actor=request.user)
+    _run, created = services.segment_recompute_start(actor=request.user)
     if created:
         messages.success(request, _("Recompute queued."))
     else:
@@ -92,8 +107,11 @@ def customer_override(request, customer_pk):
         else:
             messages.success(request, _("Segment updated."))
     else:
-        messages.error(request, _("The segment was not changed: %(errors)s") % {
-            "errors": " ".join(str(e) for errs in form.errors.values() for e in errs)})
+        messages.error(
+            request,
+            _("The segment was not changed: %(errors)s")
+            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
     return redirect(reverse("estates:customer-detail", args=[customer.pk]) + "#segment")
 
 
@@ -105,17 +123,27 @@ def parcels(request):
         data = form.cleaned_data
         try:
             parcel = services.parcel_assess(
-                actor=request.user, project=data["project"], name=data["name"], location=data["location"],
-                attribute_codes=[a.code for a in data["attributes"]], note=data["note"],
+                actor=request.user,
+                project=data["project"],
+                name=data["name"],
+                location=data["location"],
+                attribute_codes=[a.code for a in data["attributes"]],
+                note=data["note"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             return redirect("segments:parcel-detail", pk=parcel.pk)
-    return render(request, "segments/parcels.html", {
-        "form": form, "parcels": list(selectors.parcel_list(actor=request.user)[:50]),
-        "matrix": selectors.land_checklist_matrix(),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "segments/parcels.html",
+        {
+            "form": form,
+            "parcels": list(selectors.parcel_list(actor=request.user)[:50]),
+            "matrix": selectors.land_checklist_matrix(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -127,5 +155,3 @@ def parcel_detail(request, pk):
         s.driver_attrs = [names[c] for c in s.drivers if c in names]
         s.gap_attrs = [names[c] for c in s.gaps if c in names]
     return render(request, "segments/parcel_detail.html", {"parcel": parcel, "scores": scores})
-
-

@@ -33,6 +33,7 @@ def resolve_project_for_write(actor, code: str):
 
 # --- catalogue --------------------------------------------------------------------------------
 
+
 class PointOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = SensitivityPoint
@@ -94,6 +95,7 @@ class PointListApi(generics.ListAPIView):
 
 # --- checks -----------------------------------------------------------------------------------
 
+
 class CheckOutputSerializer(serializers.ModelSerializer):
     project = ProjectRefField()
     point = serializers.CharField(source="point.code")
@@ -128,10 +130,14 @@ class CheckListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.check_list(actor=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={
-        201: CheckOutputSerializer, 400: OpenApiResponse(description="Unknown status or point, blank evidence."),
-        403: OpenApiResponse(description="Project outside the client's scope."),
-    })
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: CheckOutputSerializer,
+            400: OpenApiResponse(description="Unknown status or point, blank evidence."),
+            403: OpenApiResponse(description="Project outside the client's scope."),
+        },
+    )
     def post(self, request):
         ser = self.InputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -141,8 +147,11 @@ class CheckListCreateApi(generics.ListAPIView):
         except Http404:
             raise serializers.ValidationError({"point": ["Unknown sensitivity point."]}) from None
         check = services.point_check_record(
-            actor=request.user, project=project, point=point,
-            status=ser.validated_data["status"], evidence=ser.validated_data["evidence"],
+            actor=request.user,
+            project=project,
+            point=point,
+            status=ser.validated_data["status"],
+            evidence=ser.validated_data["evidence"],
         )
         check = selectors.check_list(actor=request.user).get(pk=check.pk)
         return Response(CheckOutputSerializer(check, context={"request": request}).data, status=status.HTTP_201_CREATED)
@@ -164,8 +173,9 @@ class CoverageApi(APIView):
     class QuerySerializer(serializers.Serializer):
         stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
 
-    @extend_schema(parameters=[OpenApiParameter("stage", str, enum=LifecycleStage.values)],
-                   responses={200: OutputSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("stage", str, enum=LifecycleStage.values)], responses={200: OutputSerializer(many=True)}
+    )
     def get(self, request, code):
         project = estates_selectors.project_get(actor=request.user, code=code)
         query = self.QuerySerializer(data=request.query_params)
@@ -177,6 +187,7 @@ class CoverageApi(APIView):
 
 # --- contacts ---------------------------------------------------------------------------------
 
+
 class ContactOutputSerializer(serializers.ModelSerializer):
     project = ProjectRefField()
     customer = serializers.IntegerField(source="customer_id")
@@ -186,8 +197,21 @@ class ContactOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerContact
-        fields = ["id", "customer", "customer_external_id", "project", "touchpoint", "channel", "direction", "summary",
-                  "sentiment", "staff", "source", "occurred_at", "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "customer_external_id",
+            "project",
+            "touchpoint",
+            "channel",
+            "direction",
+            "summary",
+            "sentiment",
+            "staff",
+            "source",
+            "occurred_at",
+            "created_at",
+        ]
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -229,11 +253,15 @@ class ContactListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.contact_list(actor=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={
-        201: ContactOutputSerializer, 400: OpenApiResponse(description="Invalid input; nothing written."),
-        403: OpenApiResponse(description="Project outside the client's scope."),
-        404: OpenApiResponse(description="Customer or touchpoint not found in the caller's scope."),
-    })
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: ContactOutputSerializer,
+            400: OpenApiResponse(description="Invalid input; nothing written."),
+            403: OpenApiResponse(description="Project outside the client's scope."),
+            404: OpenApiResponse(description="Customer or touchpoint not found in the caller's scope."),
+        },
+    )
     def post(self, request):
         ser = self.InputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -250,10 +278,15 @@ class ContactListCreateApi(generics.ListAPIView):
             except Http404:
                 raise serializers.ValidationError({"touchpoint": ["Unknown touchpoint."]}) from None
         contact = services.contact_log(
-            actor=request.user, customer=customer, project=project, touchpoint=touchpoint, channel=data["channel"],
-            direction=data["direction"], summary=data["summary"], sentiment=data["sentiment"],
+            actor=request.user,
+            customer=customer,
+            project=project,
+            touchpoint=touchpoint,
+            channel=data["channel"],
+            direction=data["direction"],
+            summary=data["summary"],
+            sentiment=data["sentiment"],
             occurred_at=data.get("occurred_at"),
         )
         contact = selectors.contact_list(actor=request.user).get(pk=contact.pk)
         return Response(ContactOutputSerializer(contact, context={"request": request}).data, status=status.HTTP_201_CREATED)
-

@@ -27,7 +27,11 @@ def load(ctx: DemoContext) -> str:
         for i, point in enumerate(points):
             if i % 4 == 3:
                 continue  # leave some unchecked, as in real life
-            status = PointCheck.Status.ISSUE if i in (2, 9) else (PointCheck.Status.NOT_APPLICABLE if i % 7 == 6 else PointCheck.Status.MET)
+            status = (
+                PointCheck.Status.ISSUE
+                if i in (2, 9)
+                else (PointCheck.Status.NOT_APPLICABLE if i % 7 == 6 else PointCheck.Status.MET)
+            )
             evidence = {
                 PointCheck.Status.MET: "现场核查并拍照存档,资料见项目共享盘。",
                 PointCheck.Status.ISSUE: "核查发现未达标,已通知责任部门整改。",
@@ -45,8 +49,15 @@ def load(ctx: DemoContext) -> str:
             day = ctx.today - timedelta(days=ctx.rng.randint(1, 300))
             occurred = timezone.make_aware(datetime.combine(day, time(9 + ctx.rng.randint(0, 8), ctx.rng.randint(0, 59))))
             services.contact_log(
-                actor=staff, customer=customer, project=contract.project, touchpoint=touchpoints[(n + k) % len(touchpoints)],
-                channel=channel, direction=direction, sentiment=sentiment, summary=summary, occurred_at=occurred,
+                actor=staff,
+                customer=customer,
+                project=contract.project,
+                touchpoint=touchpoints[(n + k) % len(touchpoints)],
+                channel=channel,
+                direction=direction,
+                sentiment=sentiment,
+                summary=summary,
+                occurred_at=occurred,
             )
             contacts += 1
     return f"touchpoints: {checks} checks answered, {contacts} contacts ({CustomerContact.objects.count()} in all)"

@@ -43,10 +43,13 @@ class ContactForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=CustomerContact.Channel.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=CustomerContact.Direction.choices)
-    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=CustomerContact.Sentiment.choices,
-                                  initial=CustomerContact.Sentiment.NEUTRAL)
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"), choices=CustomerContact.Sentiment.choices, initial=CustomerContact.Sentiment.NEUTRAL
+    )
     occurred_at = forms.DateTimeField(
-        label=_("Occurred at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label=_("Occurred at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty for now."),
     )
     summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -79,7 +79,9 @@ class PointCheck(models.Model):
         NOT_APPLICABLE = "not_applicable", _("Not applicable")  # the point does not apply to this project
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="point_checks", verbose_name=_("project"))
-    point = models.ForeignKey(SensitivityPoint, on_delete=models.CASCADE, related_name="checks", verbose_name=_("sensitivity point"))
+    point = models.ForeignKey(
+        SensitivityPoint, on_delete=models.CASCADE, related_name="checks", verbose_name=_("sensitivity point")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     evidence = models.TextField(_("evidence"), blank=True)
     checked_by = models.ForeignKey(
@@ -109,7 +111,9 @@ class FollowUp(TimeStamped):
 
     TRANSITIONS = {Status.OPEN: {Status.CLOSED}, Status.CLOSED: {Status.OPEN}}
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="touchpoint_follow_ups", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="touchpoint_follow_ups", verbose_name=_("project")
+    )
     check_record = models.OneToOneField(PointCheck, on_delete=models.CASCADE, related_name="follow_up", verbose_name=_("check"))
     title = models.CharField(_("title"), max_length=250)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -172,7 +176,9 @@ class CustomerContact(models.Model):
                 condition=Q(channel__in=["phone", "wechat", "email", "visit", "event", "open_day"]), name="contact_channel_known"
             ),
             models.CheckConstraint(condition=Q(direction__in=["inbound", "outbound"]), name="contact_direction_known"),
-            models.CheckConstraint(condition=Q(sentiment__in=["positive", "neutral", "negative"]), name="contact_sentiment_known"),
+            models.CheckConstraint(
+                condition=Q(sentiment__in=["positive", "neutral", "negative"]), name="contact_sentiment_known"
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="contact_customer_time"),

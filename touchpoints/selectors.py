@@ -15,7 +15,9 @@ from . import rules
 from .models import CustomerContact, FollowUp, PointCheck, SensitivityPoint, Touchpoint
 
 
-def touchpoint_catalogue(*, stage: str | None = None, grade: str | None = None, include_inactive: bool = False) -> QuerySet[Touchpoint]:
+def touchpoint_catalogue(
+    *, stage: str | None = None, grade: str | None = None, include_inactive: bool = False
+) -> QuerySet[Touchpoint]:
     """Touchpoints (of one stage, if given) with their points (of one grade, if given) in 2 queries."""
     points = SensitivityPoint.objects.order_by("order", "code")
     touchpoints = Touchpoint.objects.select_related("department").order_by("stage", "order", "code")
@@ -60,7 +62,8 @@ def catalogue_counts() -> dict[str, dict[str, int]]:
         counts[row["stage"]]["touchpoints"] = row["n"]
     rows = (
         SensitivityPoint.objects.filter(is_active=True, touchpoint__is_active=True)
-        .values("touchpoint__stage", "grade").annotate(n=Count("pk"))
+        .values("touchpoint__stage", "grade")
+        .annotate(n=Count("pk"))
     )
     for row in rows:
         counts[row["touchpoint__stage"]][row["grade"]] = row["n"]
@@ -85,7 +88,9 @@ def project_coverage(*, project: Project, stage: str) -> list[rules.GradeCoverag
     totals = {r["grade"]: r["n"] for r in points.values("grade").annotate(n=Count("pk"))}
     answers = {
         (r["point__grade"], r["status"]): r["n"]
-        for r in PointCheck.objects.filter(project=project, point__in=points).values("point__grade", "status").annotate(n=Count("pk"))
+        for r in PointCheck.objects.filter(project=project, point__in=points)
+        .values("point__grade", "status")
+        .annotate(n=Count("pk"))
     }
     return rules.coverage(totals=totals, answers=answers)
 
@@ -107,7 +112,8 @@ def project_a_coverage(*, projects: list[Project]) -> dict[int, dict]:
         stage_filter |= Q(project__in=ps, point__touchpoint__stage=stage)
     rows = (
         PointCheck.objects.filter(stage_filter, point__grade="A", point__is_active=True, point__touchpoint__is_active=True)
-        .values("project_id", "status").annotate(n=Count("pk"))
+        .values("project_id", "status")
+        .annotate(n=Count("pk"))
     )
     for r in rows:
         result[r["project_id"]][r["status"]] = r["n"]
@@ -117,7 +123,9 @@ def project_a_coverage(*, projects: list[Project]) -> dict[int, dict]:
     return result
 
 
-def check_list(*, actor, project: Project | None = None, stage: str | None = None, status: str | None = None) -> QuerySet[PointCheck]:
+def check_list(
+    *, actor, project: Project | None = None, stage: str | None = None, status: str | None = None
+) -> QuerySet[PointCheck]:
     qs = scope_to_actor(PointCheck.objects.select_related("project", "point__touchpoint", "checked_by"), actor)
     if project is not None:
         qs = qs.filter(project=project)
@@ -143,9 +151,7 @@ def follow_up_get(*, actor, pk) -> FollowUp:
 
 def contact_list(*, actor, customer: Customer | None = None, project: Project | None = None) -> QuerySet[CustomerContact]:
     """Contacts in the actor's projects, newest first, with what a page or serializer shows."""
-    qs = scope_to_actor(
-        CustomerContact.objects.select_related("customer", "project", "touchpoint", "staff"), actor
-    )
+    qs = scope_to_actor(CustomerContact.objects.select_related("customer", "project", "touchpoint", "staff"), actor)
     if customer is not None:
         qs = qs.filter(customer=customer)
     if project is not None:

@@ -35,8 +35,14 @@ def _require_catalogue_editor(actor) -> None:
 
 def _event(*, kind, actor, project=None, touchpoint=None, point=None, before=None, after=None, detail="") -> TouchpointEvent:
     return TouchpointEvent.objects.create(
-        kind=kind, actor=actor_label(actor), project=project, touchpoint=touchpoint, point=point,
-        before=before or {}, after=after or {}, detail=detail,
+        kind=kind,
+        actor=actor_label(actor),
+        project=project,
+        touchpoint=touchpoint,
+        point=point,
+        before=before or {},
+        after=after or {},
+        detail=detail,
     )
 
 
@@ -60,7 +66,11 @@ def touchpoint_save(*, actor, touchpoint: Touchpoint) -> Touchpoint:
     """
     _require_catalogue_editor(actor)
     touchpoint.full_clean()
-    before = _snapshot(Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).first(), TOUCHPOINT_FIELDS) if touchpoint.pk else {}
+    before = (
+        _snapshot(Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).first(), TOUCHPOINT_FIELDS)
+        if touchpoint.pk
+        else {}
+    )
     after = _snapshot(touchpoint, TOUCHPOINT_FIELDS)
     if before == after:
         return touchpoint
@@ -79,7 +89,9 @@ def sensitivity_point_save(*, actor, point: SensitivityPoint) -> SensitivityPoin
     if before == after:
         return point
     point.save()
-    _event(kind=TouchpointEvent.Kind.POINT_SAVED, actor=actor, touchpoint=point.touchpoint, point=point, before=before, after=after)
+    _event(
+        kind=TouchpointEvent.Kind.POINT_SAVED, actor=actor, touchpoint=point.touchpoint, point=point, before=before, after=after
+    )
     return point
 
 
@@ -116,7 +128,8 @@ def point_check_record(*, actor, project: Project, point: SensitivityPoint, stat
         raise ValidationError(errors)
     now = timezone.now()
     check, created = _lock_or_create_check(
-        project=project, point=point,
+        project=project,
+        point=point,
         defaults={"status": status, "evidence": evidence, "checked_by": _user_or_none(actor), "checked_at": now},
     )
     before = {} if created else {"status": check.status, "evidence": check.evidence}
@@ -126,8 +139,13 @@ def point_check_record(*, actor, project: Project, point: SensitivityPoint, stat
         check.status, check.evidence, check.checked_by, check.checked_at = status, evidence, _user_or_none(actor), now
         check.save(update_fields=["status", "evidence", "checked_by", "checked_at"])
     _event(
-        kind=TouchpointEvent.Kind.CHECK_ANSWERED, actor=actor, project=project, touchpoint=point.touchpoint, point=point,
-        before=before, after={"status": status, "evidence": evidence},
+        kind=TouchpointEvent.Kind.CHECK_ANSWERED,
+        actor=actor,
+        project=project,
+        touchpoint=point.touchpoint,
+        point=point,
+        before=before,
+        after={"status": status, "evidence": evidence},
     )
     if rules.opens_follow_up(grade=point.grade, status=status):
         follow_up_open(actor=actor, check=check)
@@ -162,8 +180,14 @@ def follow_up_open(*, actor, check: PointCheck) -> FollowUp:
     else:
         follow_up.status, follow_up.closed_at = FollowUp.Status.OPEN, None
         follow_up.save(update_fields=["status", "closed_at", "updated_at"])
-    _event(kind=TouchpointEvent.Kind.FOLLOW_UP_OPENED, actor=actor, project=check.project, point=point,
-           touchpoint=point.touchpoint, detail=follow_up.title)
+    _event(
+        kind=TouchpointEvent.Kind.FOLLOW_UP_OPENED,
+        actor=actor,
+        project=check.project,
+        point=point,
+        touchpoint=point.touchpoint,
+        detail=follow_up.title,
+    )
     return follow_up
 
 
@@ -180,9 +204,18 @@ def follow_up_close(*, actor, follow_up: FollowUp, note: str = "") -> FollowUp:
 
 
 @transaction.atomic
-def contact_log(*, actor, customer: Customer, project: Project, channel: str, direction: str, summary: str,
-                sentiment: str = CustomerContact.Sentiment.NEUTRAL, touchpoint: Touchpoint | None = None,
-                occurred_at: datetime | None = None) -> CustomerContact:
+def contact_log(
+    *,
+    actor,
+    customer: Customer,
+    project: Project,
+    channel: str,
+    direction: str,
+    summary: str,
+    sentiment: str = CustomerContact.Sentiment.NEUTRAL,
+    touchpoint: Touchpoint | None = None,
+    occurred_at: datetime | None = None,
+) -> CustomerContact:
     """Record one contact with a customer (客户接触记录).
 
     The caller has resolved ``customer`` and ``project`` within the actor's scope. Raises
@@ -211,10 +244,22 @@ def contact_log(*, actor, customer: Customer, project: Project, channel: str, di
     if errors:
         raise ValidationError(errors)
     contact = CustomerContact.objects.create(
-        customer=customer, project=project, touchpoint=touchpoint, channel=channel, direction=direction,
-        summary=summary, sentiment=sentiment, staff=_user_or_none(actor), source=actor_label(actor)[:120],
+        customer=customer,
+        project=project,
+        touchpoint=touchpoint,
+        channel=channel,
+        direction=direction,
+        summary=summary,
+        sentiment=sentiment,
+        staff=_user_or_none(actor),
+        source=actor_label(actor)[:120],
         occurred_at=occurred_at,
     )
-    _event(kind=TouchpointEvent.Kind.CONTACT_LOGGED, actor=actor, project=project, touchpoint=touchpoint,
-           after={"contact": contact.pk, "customer": customer.pk, "channel": channel})
+    _event(
+        kind=TouchpointEvent.Kind.CONTACT_LOGGED,
+        actor=actor,
+        project=project,
+        touchpoint=touchpoint,
+        after={"contact": contact.pk, "customer": customer.pk, "channel": channel},
+    )
     return contact

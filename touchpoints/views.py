@@ -39,18 +39,32 @@ def index(request):
         else:
             status = 400
     counts = selectors.catalogue_counts()
-    rows = [{"stage": value, "label": label, **counts.get(value, {"touchpoints": 0, "A": 0, "B": 0, "C": 0})}
-            for value, label in LifecycleStage.choices]
+    rows = [
+        {"stage": value, "label": label, **counts.get(value, {"touchpoints": 0, "A": 0, "B": 0, "C": 0})}
+        for value, label in LifecycleStage.choices
+    ]
     totals = {k: sum(r[k] for r in rows) for k in ("touchpoints", "A", "B", "C")}
     touchpoints = list(selectors.touchpoint_catalogue(stage=stage or None, grade=grade or None)) if status == 200 else []
     projects = list(estates_selectors.project_list(actor=request.user))
     coverage = selectors.project_a_coverage(projects=projects)
     for p in projects:
         p.a_coverage = coverage[p.pk]
-    return render(request, "touchpoints/index.html", {
-        "form": form, "rows": rows, "totals": totals, "touchpoints": touchpoints, "stage": stage, "grade": grade,
-        "stages": LifecycleStage.choices, "can_edit": services.can_edit_catalogue(request.user), "projects": projects,
-    }, status=status)
+    return render(
+        request,
+        "touchpoints/index.html",
+        {
+            "form": form,
+            "rows": rows,
+            "totals": totals,
+            "touchpoints": touchpoints,
+            "stage": stage,
+            "grade": grade,
+            "stages": LifecycleStage.choices,
+            "can_edit": services.can_edit_catalogue(request.user),
+            "projects": projects,
+        },
+        status=status,
+    )
 
 
 def _save_form(request, form, save, success_url, template_context, template="touchpoints/form.html"):
@@ -73,8 +87,11 @@ def touchpoint_edit(request, code=None):
     form = TouchpointForm(request.POST or None, instance=touchpoint)
     title = _("Edit touchpoint") if touchpoint else _("New touchpoint")
     return _save_form(
-        request, form, lambda obj: services.touchpoint_save(actor=request.user, touchpoint=obj),
-        reverse("touchpoints:index") + (f"?stage={touchpoint.stage}" if touchpoint else ""), {"title": title},
+        request,
+        form,
+        lambda obj: services.touchpoint_save(actor=request.user, touchpoint=obj),
+        reverse("touchpoints:index") + (f"?stage={touchpoint.stage}" if touchpoint else ""),
+        {"title": title},
     )
 
 
@@ -90,8 +107,11 @@ def point_edit(request, code=None, touchpoint_code=None):
     form = SensitivityPointForm(request.POST or None, instance=point)
     title = _("Edit sensitivity point") if code else _("New sensitivity point")
     return _save_form(
-        request, form, lambda obj: services.sensitivity_point_save(actor=request.user, point=obj),
-        reverse("touchpoints:index") + f"?stage={touchpoint.stage}", {"title": title, "touchpoint": touchpoint},
+        request,
+        form,
+        lambda obj: services.sensitivity_point_save(actor=request.user, point=obj),
+        reverse("touchpoints:index") + f"?stage={touchpoint.stage}",
+        {"title": title, "touchpoint": touchpoint},
     )
 
 
@@ -111,8 +131,11 @@ def project_checks(request, code):
             try:
                 point = selectors.sensitivity_point_get(code=check_form.cleaned_data["point"])
                 services.point_check_record(
-                    actor=request.user, project=project, point=point,
-                    status=check_form.cleaned_data["status"], evidence=check_form.cleaned_data["evidence"],
+                    actor=request.user,
+                    project=project,
+                    point=point,
+                    status=check_form.cleaned_data["status"],
+                    evidence=check_form.cleaned_data["evidence"],
                 )
             except Http404:
                 check_form.add_error(None, _("Unknown sensitivity point."))
@@ -122,14 +145,23 @@ def project_checks(request, code):
                 messages.success(request, _("Answer recorded for %(code)s.") % {"code": point.code})
                 return redirect(f"{request.path}?stage={point.touchpoint.stage}#{point.code}")
         status = 400
-    return render(request, "touchpoints/project_checks.html", {
-        "project": project, "stage": stage, "stage_form": stage_form, "stages": LifecycleStage.choices,
-        "stage_label": LifecycleStage(stage).label if stage in LifecycleStage.values else stage,
-        "points": [] if stage_invalid else selectors.project_checklist(project=project, stage=stage),
-        "coverage": selectors.project_coverage(project=project, stage=stage),
-        "follow_ups": list(selectors.follow_up_list(actor=request.user, project=project)[:50]),
-        "check_form": check_form, "statuses": CheckForm.base_fields["status"].choices,
-    }, status=status)
+    return render(
+        request,
+        "touchpoints/project_checks.html",
+        {
+            "project": project,
+            "stage": stage,
+            "stage_form": stage_form,
+            "stages": LifecycleStage.choices,
+            "stage_label": LifecycleStage(stage).label if stage in LifecycleStage.values else stage,
+            "points": [] if stage_invalid else selectors.project_checklist(project=project, stage=stage),
+            "coverage": selectors.project_coverage(project=project, stage=stage),
+            "follow_ups": list(selectors.follow_up_list(actor=request.user, project=project)[:50]),
+            "check_form": check_form,
+            "statuses": CheckForm.base_fields["status"].choices,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -152,15 +184,24 @@ def contact_create(request, customer_pk):
         data = form.cleaned_data
         try:
             services.contact_log(
-                actor=request.user, customer=customer, project=data["project"], touchpoint=data["touchpoint"],
-                channel=data["channel"], direction=data["direction"], sentiment=data["sentiment"],
-                summary=data["summary"], occurred_at=data["occurred_at"],
+                actor=request.user,
+                customer=customer,
+                project=data["project"],
+                touchpoint=data["touchpoint"],
+                channel=data["channel"],
+                direction=data["direction"],
+                sentiment=data["sentiment"],
+                summary=data["summary"],
+                occurred_at=data["occurred_at"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Contact recorded."))
             return redirect("estates:customer-detail", pk=customer.pk)
-    return render(request, "touchpoints/contact_form.html", {"form": form, "customer": customer},
-                  status=400 if request.method == "POST" else 200)
-
+    return render(
+        request,
+        "touchpoints/contact_form.html",
+        {"form": form, "customer": customer},
+        status=400 if request.method == "POST" else 200,
+    )

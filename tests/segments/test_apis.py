@@ -17,7 +17,11 @@ def test_segments_list_has_profiles_reference_shares_and_checklists(api):
 
 
 def test_shares_are_scoped_to_the_callers_customers(api, project, other_project):
-    for c in [buyer_in(project, income_band="high"), buyer_in(project, income_band="low"), buyer_in(other_project, income_band="high")]:
+    for c in [
+        buyer_in(project, income_band="high"),
+        buyer_in(project, income_band="low"),
+        buyer_in(other_project, income_band="high"),
+    ]:
         services.customer_segments_recompute(customer_ids=[c.pk])
     body = api.get("/api/v1/segments/shares/").json()
     counts = {r["code"]: r["count"] for r in body["rows"]}
@@ -35,14 +39,20 @@ def test_customer_segment_is_read_and_404_outside_scope(api, buyer, other_buyer)
 
 
 def test_manager_overrides_over_the_api(manager_api, buyer):
-    response = manager_api.post(f"/api/v1/segments/customers/{buyer.pk}/override/", {"segment": "affluent", "reason": "高净值"},
-                                format="json")
+    response = manager_api.post(
+        f"/api/v1/segments/customers/{buyer.pk}/override/", {"segment": "affluent", "reason": "高净值"}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["segment"], response.json()["computed_segment"], response.json()["overridden_by"]) == (
-        "affluent", "education_first", "manager_a")
+        "affluent",
+        "education_first",
+        "manager_a",
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [({"segment": "royalty", "reason": "x"}, "segment"), ({"segment": "affluent"}, "reason")])
+@pytest.mark.parametrize(
+    ("body", "field"), [({"segment": "royalty", "reason": "x"}, "segment"), ({"segment": "affluent"}, "reason")]
+)
 def test_bad_override_is_400_and_nothing_changes(manager_api, buyer, body, field):
     response = manager_api.post(f"/api/v1/segments/customers/{buyer.pk}/override/", body, format="json")
     assert response.status_code == 400
@@ -56,17 +66,26 @@ def test_api_client_may_not_override(api, buyer):
 
 
 def test_parcel_is_assessed_over_the_api(staff_api, project):
-    response = staff_api.post("/api/v1/segments/parcels/", {"project": "SZ-GG", "name": "天津地块", "attributes": TIANJIN_PARCEL},
-                              format="json")
+    response = staff_api.post(
+        "/api/v1/segments/parcels/", {"project": "SZ-GG", "name": "天津地块", "attributes": TIANJIN_PARCEL}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert (body["best_segment"], body["scores"][0]["segment"], sorted(body["attributes"])) == (
-        "young_professional", "young_professional", sorted(TIANJIN_PARCEL))
+        "young_professional",
+        "young_professional",
+        sorted(TIANJIN_PARCEL),
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"attributes": ["near_offices", "near_casino"]}, "attributes"), ({"attributes": []}, "attributes"), ({"name": ""}, "name"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"attributes": ["near_offices", "near_casino"]}, "attributes"),
+        ({"attributes": []}, "attributes"),
+        ({"name": ""}, "name"),
+    ],
+)
 def test_bad_parcel_is_400_and_nothing_written(staff_api, project, body, field):
     data = {"project": "SZ-GG", "name": "地块", "attributes": ["near_offices"], **body}
     response = staff_api.post("/api/v1/segments/parcels/", data, format="json")
@@ -76,7 +95,9 @@ def test_bad_parcel_is_400_and_nothing_written(staff_api, project, body, field):
 
 
 def test_parcel_for_a_project_outside_the_clients_scope_is_403(api, other_project):
-    response = api.post("/api/v1/segments/parcels/", {"project": "BJ-XY", "name": "x", "attributes": ["near_offices"]}, format="json")
+    response = api.post(
+        "/api/v1/segments/parcels/", {"project": "BJ-XY", "name": "x", "attributes": ["near_offices"]}, format="json"
+    )
     assert response.status_code == 403
     assert ParcelAssessment.objects.count() == 0
 
@@ -90,4 +111,5 @@ def test_parcels_of_other_projects_are_invisible(api, project, other_project, gr
 
 def test_schema_documents_the_endpoints(staff_client):
     schema = staff_client.get("/api/schema/").content.decode()
-    assert "/api/v1/segments/parcels/" in schema and "/api/v1/contacts/" in schema
+    assert "/api/v1/segments/parcels/" in schema
+    assert "/api/v1/contacts/" in schema

@@ -7,9 +7,15 @@ from segments.fixtures.seed import LAND_NEEDS, RULES, TIANJIN_PARCEL
 
 SEGMENT_IDS = {"affluent": 1, "education_first": 2, "health_elder": 3, "pragmatic": 4, "young_professional": 5}
 CODES = {v: k for k, v in SEGMENT_IDS.items()}
-SPECS = [rules.RuleSpec(id=priority, segment_id=SEGMENT_IDS[code], priority=priority,
-                        **{k: tuple(v) if isinstance(v, list) else v for k, v in cond.items()})
-         for priority, code, _name, cond in RULES]
+SPECS = [
+    rules.RuleSpec(
+        id=priority,
+        segment_id=SEGMENT_IDS[code],
+        priority=priority,
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in cond.items()},
+    )
+    for priority, code, _name, cond in RULES
+]
 
 
 def segment(**facts):
@@ -19,9 +25,15 @@ def segment(**facts):
 
 
 # 望子成龙: a child aged 0–17
-@pytest.mark.parametrize(("ages", "expected"), [
-    ((0,), "education_first"), ((17,), "education_first"), ((18,), "young_professional"), ((25, 16), "education_first"),
-])
+@pytest.mark.parametrize(
+    ("ages", "expected"),
+    [
+        ((0,), "education_first"),
+        ((17,), "education_first"),
+        ((18,), "young_professional"),
+        ((25, 16), "education_first"),
+    ],
+)
 def test_education_first_boundary_is_a_child_aged_0_to_17(ages, expected):
     assert segment(children_ages=ages) == expected
 
@@ -33,13 +45,16 @@ def test_affluent_boundary_is_high_income_even_with_children(income, expected):
 
 
 # 健康养老: elderly living in, or an empty nest aged 45+ with at most 2 people
-@pytest.mark.parametrize(("facts", "expected"), [
-    ({"elderly": True}, "health_elder"),
-    ({"elderly": False}, "young_professional"),
-    ({"age_band": "45_59", "household_size": 2}, "health_elder"),
-    ({"age_band": "45_59", "household_size": 3}, "pragmatic"),
-    ({"age_band": "60_plus", "household_size": 1}, "health_elder"),
-])
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({"elderly": True}, "health_elder"),
+        ({"elderly": False}, "young_professional"),
+        ({"age_band": "45_59", "household_size": 2}, "health_elder"),
+        ({"age_band": "45_59", "household_size": 3}, "pragmatic"),
+        ({"age_band": "60_plus", "household_size": 1}, "health_elder"),
+    ],
+)
 def test_health_elder_boundary(facts, expected):
     assert segment(**facts) == expected
 
@@ -51,8 +66,9 @@ def test_pragmatic_boundary_is_low_income(income, expected):
 
 
 # 社会新锐: under 45 without children 0–17
-@pytest.mark.parametrize(("age", "expected"), [("under_30", "young_professional"), ("30_44", "young_professional"),
-                                               ("45_59", "pragmatic")])
+@pytest.mark.parametrize(
+    ("age", "expected"), [("under_30", "young_professional"), ("30_44", "young_professional"), ("45_59", "pragmatic")]
+)
 def test_young_professional_boundary_is_under_45(age, expected):
     assert segment(age_band=age, household_size=4) == expected
 
@@ -71,13 +87,16 @@ def test_a_household_size_condition_never_matches_an_unknown_size():
     assert rules.rule_matches(spec, rules.HouseholdFacts(age_band="45_59")) is False
 
 
-@pytest.mark.parametrize(("fields", "errors"), [
-    ({"child_age_min": 10, "child_age_max": 5}, {"child_age_max": ["child_age_order"]}),
-    ({"child_age_max": 18}, {"child_age_max": ["child_age_range"]}),
-    ({"household_size_min": 4, "household_size_max": 2}, {"household_size_max": ["household_order"]}),
-    ({"household_size_min": 0}, {"household_size_min": ["household_positive"]}),
-    ({"income_bands": ("rich",)}, {"income_bands": ["unknown_income_band"]}),
-])
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"child_age_min": 10, "child_age_max": 5}, {"child_age_max": ["child_age_order"]}),
+        ({"child_age_max": 18}, {"child_age_max": ["child_age_range"]}),
+        ({"household_size_min": 4, "household_size_max": 2}, {"household_size_max": ["household_order"]}),
+        ({"household_size_min": 0}, {"household_size_min": ["household_positive"]}),
+        ({"income_bands": ("rich",)}, {"income_bands": ["unknown_income_band"]}),
+    ],
+)
 def test_impossible_rules_are_reported(fields, errors):
     spec = rules.RuleSpec(id=None, segment_id=1, priority=1, **fields)
     assert rules.rule_errors(spec, income_bands=["low", "mid", "high"], age_bands=["under_30"]) == errors

@@ -17,7 +17,12 @@ def test_recompute_assigns_by_the_first_matching_rule_and_records_it(project):
     customer = buyer_in(project, children_ages=[17])
     result = services.customer_segments_recompute(customer_ids=[customer.pk])
     row = CustomerSegment.objects.get(customer=customer)
-    assert (result.changed, row.segment.code, row.computed_segment.code, row.rule.priority) == (1, "education_first", "education_first", 20)
+    assert (result.changed, row.segment.code, row.computed_segment.code, row.rule.priority) == (
+        1,
+        "education_first",
+        "education_first",
+        20,
+    )
     assert SegmentEvent.objects.get(customer=customer).after == "education_first"
 
 
@@ -44,7 +49,12 @@ def test_override_records_who_and_why(project, manager):
     customer = buyer_in(project, income_band="low")
     row = services.customer_segment_override(actor=manager, customer=customer, segment=seg("affluent"), reason="实际经营企业")
     assert (row.segment.code, row.computed_segment.code, row.is_overridden, row.overridden_by, row.override_reason) == (
-        "affluent", "pragmatic", True, manager, "实际经营企业")
+        "affluent",
+        "pragmatic",
+        True,
+        manager,
+        "实际经营企业",
+    )
     assert SegmentEvent.objects.filter(kind="overridden").get().after == "affluent"
 
 
@@ -159,8 +169,9 @@ def test_staff_may_not_edit_rules(staff):
 def test_a_new_rule_takes_effect_at_the_next_recompute(project, group_user):
     customer = buyer_in(project, income_band="mid", age_band="30_44", household_size=5)
     services.customer_segments_recompute(customer_ids=[customer.pk])
-    services.assignment_rule_save(actor=group_user, rule=AssignmentRule(
-        segment=seg("pragmatic"), priority=55, name="大家庭", household_size_min=5))
+    services.assignment_rule_save(
+        actor=group_user, rule=AssignmentRule(segment=seg("pragmatic"), priority=55, name="大家庭", household_size_min=5)
+    )
     services.customer_segments_recompute(customer_ids=[customer.pk])
     assert CustomerSegment.objects.get(customer=customer).segment.code == "pragmatic"
 

@@ -19,7 +19,8 @@ def test_index_shows_profiles_shares_and_chart_data_with_the_seed_reference(staf
     response = staff_client.get("/segments/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "望子成龙" in html and "有0–17岁孩子的家庭" in html
+    assert "望子成龙" in html
+    assert "有0–17岁孩子的家庭" in html
     data = json.loads(re.search(r'id="segment-chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert data["reference"] == [None, None, 9.0, 25.0, 29.0]
     assert data["shares"] == [0, 0, 33.3, 66.7, 0]
@@ -58,19 +59,23 @@ def test_segment_of_customers_maps_ids_to_segments(project):
 def test_customer_page_shows_segment_and_override_form_for_managers(manager_client, buyer):
     services.customer_segments_recompute(customer_ids=[buyer.pk])
     html = manager_client.get(f"/customers/{buyer.pk}/").content.decode()
-    assert 'id="segment"' in html and "望子成龙" in html and 'name="reason"' in html
+    assert 'id="segment"' in html
+    assert "望子成龙" in html
+    assert 'name="reason"' in html
 
 
 def test_staff_sees_the_segment_without_the_override_form(staff_client, buyer):
     html = staff_client.get(f"/customers/{buyer.pk}/").content.decode()
-    assert 'id="segment"' in html and 'name="reason"' not in html
+    assert 'id="segment"' in html
+    assert 'name="reason"' not in html
 
 
 def test_manager_overrides_in_the_page(manager_client, buyer, manager):
     from segments.models import Segment
 
-    response = manager_client.post(f"/segments/customers/{buyer.pk}/override/",
-                                   {"segment": Segment.objects.get(code="affluent").pk, "reason": "高净值客户"})
+    response = manager_client.post(
+        f"/segments/customers/{buyer.pk}/override/", {"segment": Segment.objects.get(code="affluent").pk, "reason": "高净值客户"}
+    )
     assert response.status_code == 302
     row = CustomerSegment.objects.get(customer=buyer)
     assert (row.segment.code, row.overridden_by) == ("affluent", manager)
@@ -91,8 +96,15 @@ def test_rule_form_refuses_an_impossible_range(group_client):
 def test_rule_form_saves_a_rule(group_client):
     from segments.models import Segment
 
-    data = {"priority": 99, "segment": Segment.objects.get(code="pragmatic").pk, "name": "大家庭", "household_size_min": 5,
-            "elderly": "unknown", "income_bands": ["low", "mid"], "is_active": "on"}
+    data = {
+        "priority": 99,
+        "segment": Segment.objects.get(code="pragmatic").pk,
+        "name": "大家庭",
+        "household_size_min": 5,
+        "elderly": "unknown",
+        "income_bands": ["low", "mid"],
+        "is_active": "on",
+    }
     assert group_client.post("/segments/rules/new/", data).status_code == 302
     rule = AssignmentRule.objects.get(priority=99)
     assert (rule.income_bands, rule.elderly, rule.household_size_min) == (["low", "mid"], None, 5)
@@ -108,7 +120,9 @@ def test_recompute_button_queues_one_run_and_the_page_shows_progress(manager_cli
     manager_client.post("/segments/recompute/")
     assert SegmentRecomputeRun.objects.count() == 1
     html = manager_client.get("/segments/rules/").content.decode()
-    assert 'id="runs"' in html and "<meter" in html and 'http-equiv="refresh"' in html
+    assert 'id="runs"' in html
+    assert "<meter" in html
+    assert 'http-equiv="refresh"' in html
 
 
 def test_parcel_form_scores_the_tianjin_parcel(staff_client, project):
@@ -132,4 +146,5 @@ def test_parcel_form_with_unknown_attribute_writes_nothing(staff_client, project
 
 def test_parcel_page_shows_the_land_checklists(staff_client):
     html = staff_client.get("/segments/parcels/").content.decode()
-    assert "靠近写字楼、金融机构集中的区域" in html and 'class="w3"' in html
+    assert "靠近写字楼、金融机构集中的区域" in html
+    assert 'class="w3"' in html

@@ -1,7 +1,7 @@
 import pytest
 
 from estates.models import Role
-from tests.factories import ContractFactory, CustomerFactory, UnitFactory, BuildingFactory, UserFactory
+from tests.factories import BuildingFactory, ContractFactory, CustomerFactory, UnitFactory, UserFactory
 
 
 @pytest.fixture

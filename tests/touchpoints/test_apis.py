@@ -12,13 +12,21 @@ CHECKS = "/api/v1/touchpoints/checks/"
 
 
 def contact_body(**overrides):
-    body = {"project": "SZ-GG", "customer_external_id": "P-77", "touchpoint": "SAL-03", "channel": "open_day",
-            "direction": "outbound", "summary": "参观样板房", "sentiment": "positive"}
+    body = {
+        "project": "SZ-GG",
+        "customer_external_id": "P-77",
+        "touchpoint": "SAL-03",
+        "channel": "open_day",
+        "direction": "outbound",
+        "summary": "参观样板房",
+        "sentiment": "positive",
+    }
     body.update(overrides)
     return body
 
 
 # --- catalogue -----------------------------------------------------------------------------------
+
 
 def test_catalogue_lists_touchpoints_of_a_stage_with_their_points(api):
     response = api.get("/api/v1/touchpoints/catalogue/", {"stage": "investment", "page_size": 50})
@@ -48,8 +56,11 @@ def test_points_endpoint_filters_by_stage_and_grade(api):
 
 # --- checks --------------------------------------------------------------------------------------
 
+
 def test_api_client_answers_a_check(api, project):
-    response = api.post(CHECKS, {"project": "SZ-GG", "point": "SAL-02-1", "status": "met", "evidence": "法务审核意见"}, format="json")
+    response = api.post(
+        CHECKS, {"project": "SZ-GG", "point": "SAL-02-1", "status": "met", "evidence": "法务审核意见"}, format="json"
+    )
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["grade"], response.json()["checked_by"]) == ("met", "A", None)
 
@@ -66,9 +77,14 @@ def test_check_for_a_project_outside_staff_scope_is_404(staff_api, other_project
     assert PointCheck.objects.count() == 0
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"status": "great"}, "status"), ({"point": "NOPE-1"}, "point"), ({"evidence": ""}, "evidence"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "great"}, "status"),
+        ({"point": "NOPE-1"}, "point"),
+        ({"evidence": ""}, "evidence"),
+    ],
+)
 def test_bad_check_input_is_a_400_and_nothing_is_written(staff_api, project, body, field):
     data = {"project": "SZ-GG", "point": "SAL-02-1", "status": "met", "evidence": "x", **body}
     response = staff_api.post(CHECKS, data, format="json")
@@ -86,8 +102,9 @@ def test_check_list_shows_only_the_callers_projects(api, project, other_project,
 
 
 def test_coverage_endpoint_reports_per_grade(staff_api, project, staff):
-    services.point_check_record(actor=staff, project=project, point=SensitivityPoint.objects.get(code="SAL-02-1"),
-                                status="met", evidence="x")
+    services.point_check_record(
+        actor=staff, project=project, point=SensitivityPoint.objects.get(code="SAL-02-1"), status="met", evidence="x"
+    )
     response = staff_api.get("/api/v1/touchpoints/projects/SZ-GG/coverage/")
     a = response.json()["grades"][0]
     total_a = SensitivityPoint.objects.filter(touchpoint__stage="sales", grade="A").count()
@@ -101,12 +118,18 @@ def test_coverage_of_another_project_is_404(staff_api, other_project):
 
 # --- contacts ------------------------------------------------------------------------------------
 
+
 def test_sales_system_posts_a_contact_by_customer_external_id(api, buyer):
     response = api.post(CONTACTS, contact_body(), format="json")
     assert response.status_code == 201
     body = response.json()
     assert (body["customer"], body["project"], body["touchpoint"], body["source"], body["staff"]) == (
-        buyer.pk, "SZ-GG", "SAL-03", "api:sales-a", None)
+        buyer.pk,
+        "SZ-GG",
+        "SAL-03",
+        "api:sales-a",
+        None,
+    )
 
 
 def test_contact_for_a_customer_outside_scope_is_refused(api, buyer, other_buyer):
@@ -130,10 +153,16 @@ def test_contact_for_a_customer_not_buying_in_the_named_project_is_400(staff, bu
     assert list(response.json()) == ["customer"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"channel": "fax"}, "channel"), ({"summary": ""}, "summary"), ({"touchpoint": "NOPE"}, "touchpoint"),
-    ({"customer": 1}, "customer"), ({"occurred_at": "2099-01-01T00:00:00+08:00"}, "occurred_at"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "fax"}, "channel"),
+        ({"summary": ""}, "summary"),
+        ({"touchpoint": "NOPE"}, "touchpoint"),
+        ({"customer": 1}, "customer"),
+        ({"occurred_at": "2099-01-01T00:00:00+08:00"}, "occurred_at"),
+    ],
+)
 def test_bad_contact_input_is_a_400_and_nothing_is_written(api, buyer, body, field):
     response = api.post(CONTACTS, contact_body(**body), format="json")
     assert response.status_code == 400
@@ -153,8 +182,15 @@ def _contacts(project, staff, n):
     for i in range(n):
         customer = CustomerFactory()
         ContractFactory(unit=UnitFactory(building=BuildingFactory(project=project)), customers=[customer])
-        services.contact_log(actor=staff, customer=customer, project=project, channel="phone", direction="inbound",
-                             summary=f"第{i}次", touchpoint=None)
+        services.contact_log(
+            actor=staff,
+            customer=customer,
+            project=project,
+            channel="phone",
+            direction="inbound",
+            summary=f"第{i}次",
+            touchpoint=None,
+        )
 
 
 def test_contact_list_is_scoped_and_filtered(api, project, other_project, staff, other_staff):

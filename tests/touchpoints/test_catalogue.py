@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_every_stage_has_at_least_eight_touchpoints():
     counts = selectors.catalogue_counts()
-    assert {stage: counts[stage]["touchpoints"] >= 8 for stage in LifecycleStage.values} == dict.fromkeys(LifecycleStage.values, True)
+    assert {stage: counts[stage]["touchpoints"] >= 8 for stage in LifecycleStage.values} == dict.fromkeys(
+        LifecycleStage.values, True
+    )
 
 
 def test_at_least_eighty_sensitivity_points_in_all():

@@ -117,22 +117,39 @@ def test_unknown_stage_is_refused(group_user):
 
 def test_contact_is_logged_with_staff_and_event(project, staff, buyer):
     tp = Touchpoint.objects.get(code="DEL-04")
-    contact = services.contact_log(actor=staff, customer=buyer, project=project, touchpoint=tp, channel="phone",
-                                   direction="outbound", summary="预约验房", sentiment="positive")
+    contact = services.contact_log(
+        actor=staff,
+        customer=buyer,
+        project=project,
+        touchpoint=tp,
+        channel="phone",
+        direction="outbound",
+        summary="预约验房",
+        sentiment="positive",
+    )
     assert (contact.staff, contact.source, contact.touchpoint, contact.channel) == (staff, "staff_a", tp, "phone")
     assert TouchpointEvent.objects.filter(kind="contact_logged", project=project).count() == 1
 
 
 def test_contact_for_a_customer_without_contract_in_the_project_is_refused(project, staff, other_buyer):
     with pytest.raises(ValidationError) as exc:
-        services.contact_log(actor=staff, customer=other_buyer, project=project, channel="phone", direction="inbound", summary="x")
+        services.contact_log(
+            actor=staff, customer=other_buyer, project=project, channel="phone", direction="inbound", summary="x"
+        )
     assert list(exc.value.message_dict) == ["customer"]
     assert CustomerContact.objects.count() == 0
 
 
 def test_contact_in_the_future_is_refused(project, staff, buyer):
     with pytest.raises(ValidationError) as exc:
-        services.contact_log(actor=staff, customer=buyer, project=project, channel="phone", direction="inbound", summary="x",
-                             occurred_at=timezone.now() + timedelta(hours=1))
+        services.contact_log(
+            actor=staff,
+            customer=buyer,
+            project=project,
+            channel="phone",
+            direction="inbound",
+            summary="x",
+            occurred_at=timezone.now() + timedelta(hours=1),
+        )
     assert list(exc.value.message_dict) == ["occurred_at"]
     assert CustomerContact.objects.count() == 0

@@ -14,7 +14,8 @@ def test_catalogue_page_shows_counts_and_grade_badges(staff_client, project):
     assert response.status_code == 200
     assert 'id="catalogue-counts"' in html
     assert '<span class="badge grade-A">A</span>' in html
-    assert "项目所在区域" in html and "居住" in html
+    assert "项目所在区域" in html
+    assert "居住" in html
 
 
 def test_catalogue_page_filters_by_stage(staff_client):
@@ -35,8 +36,16 @@ def test_staff_cannot_open_the_point_editor(staff_client):
 
 def test_group_centre_edits_a_point_in_the_page(group_client):
     point = SensitivityPoint.objects.get(code="SAL-02-1")
-    data = {"code": point.code, "name": point.name, "name_en": point.name_en, "grade": "B", "standard": "新标准",
-            "standard_en": "", "order": 1, "is_active": "on"}
+    data = {
+        "code": point.code,
+        "name": point.name,
+        "name_en": point.name_en,
+        "grade": "B",
+        "standard": "新标准",
+        "standard_en": "",
+        "order": 1,
+        "is_active": "on",
+    }
     response = group_client.post("/touchpoints/points/SAL-02-1/edit/", data)
     assert response.status_code == 302
     point.refresh_from_db()
@@ -53,7 +62,14 @@ def test_group_centre_cannot_save_an_unknown_grade(group_client):
 
 
 def test_group_centre_adds_a_point_to_a_touchpoint(group_client):
-    data = {"code": "SAL-01-9", "name": "停车引导", "name_en": "Parking guidance", "grade": "C", "standard": "有人引导", "order": 9}
+    data = {
+        "code": "SAL-01-9",
+        "name": "停车引导",
+        "name_en": "Parking guidance",
+        "grade": "C",
+        "standard": "有人引导",
+        "order": 9,
+    }
     assert group_client.post("/touchpoints/catalogue/SAL-01/points/new/", data).status_code == 302
     assert SensitivityPoint.objects.get(code="SAL-01-9").touchpoint.code == "SAL-01"
 
@@ -62,7 +78,8 @@ def test_project_checks_page_shows_the_current_stage_and_coverage(staff_client, 
     response = staff_client.get("/touchpoints/projects/SZ-GG/checks/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "SAL-02-1" in html and 'data-grade="A"' in html
+    assert "SAL-02-1" in html
+    assert 'data-grade="A"' in html
     assert "INV-01-1" not in html
 
 
@@ -75,7 +92,9 @@ def test_unknown_stage_on_the_checks_page_is_a_400(staff_client, project):
 
 
 def test_answering_in_the_page_records_the_check(staff_client, project, staff):
-    response = staff_client.post("/touchpoints/projects/SZ-GG/checks/", {"point": "SAL-02-1", "status": "issue", "evidence": "楼书夸大"})
+    response = staff_client.post(
+        "/touchpoints/projects/SZ-GG/checks/", {"point": "SAL-02-1", "status": "issue", "evidence": "楼书夸大"}
+    )
     assert response.status_code == 302
     check = PointCheck.objects.get()
     assert (check.status, check.checked_by, check.follow_up.status) == ("issue", staff, "open")
@@ -101,7 +120,9 @@ def test_checks_page_runs_the_same_queries_with_2_and_20_answers(staff_client, p
     with CaptureQueriesContext(connection) as two:
         staff_client.get("/touchpoints/projects/SZ-GG/checks/")
     for p in points[2:]:
-        services.point_check_record(actor=staff, project=project, point=p, status="issue" if p.grade == "A" else "met", evidence="y")
+        services.point_check_record(
+            actor=staff, project=project, point=p, status="issue" if p.grade == "A" else "met", evidence="y"
+        )
     with CaptureQueriesContext(connection) as many:
         staff_client.get("/touchpoints/projects/SZ-GG/checks/")
     assert len(points) >= 12
@@ -109,8 +130,15 @@ def test_checks_page_runs_the_same_queries_with_2_and_20_answers(staff_client, p
 
 
 def test_customer_page_shows_the_contact_timeline(staff_client, project, staff, buyer):
-    services.contact_log(actor=staff, customer=buyer, project=project, channel="wechat", direction="inbound",
-                         summary="<b>咨询</b>交付时间", sentiment="neutral")
+    services.contact_log(
+        actor=staff,
+        customer=buyer,
+        project=project,
+        channel="wechat",
+        direction="inbound",
+        summary="<b>咨询</b>交付时间",
+        sentiment="neutral",
+    )
     html = staff_client.get(f"/customers/{buyer.pk}/").content.decode()
     assert 'id="contact-timeline"' in html
     assert "&lt;b&gt;咨询&lt;/b&gt;交付时间" in html
