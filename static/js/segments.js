@@ -15,7 +15,7 @@
       xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0 } },
       yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
       series: [
-        { name: d.series[0], type: "bar", data: d.shares, itemStyle: { color: "#137a9a" }, label: { show: true, position: "top", formatter: "{c}%" } },
+        { name: d.series[0], type: "bar", data: d.shares, itemStyle: { color: "#137a9a" }, label: { show: true, position: "insideTop", color: "#fff", formatter: "{c}%" } },
         { name: d.series[1], type: "line", data: d.reference, symbol: "diamond", symbolSize: 14, lineStyle: { opacity: 0 },
           itemStyle: { color: "#c0392b" }, label: { show: true, position: "right", formatter: function (p) { return p.value == null ? "" : p.value + "%"; } } }
       ]

@@ -33,3 +33,32 @@ def other_staff(other_project):
 def _fast_password_hasher(settings):
     # The shared UserFactory hashes a password per user; the default hasher costs ~0.5 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def reseed(app_label: str, migration: str) -> None:
+    """Run a seeding data migration again: transactional tests flush the database, seeds included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module(f"{app_label}.migrations.{migration}").seed(apps, None)
+
+
+@pytest.fixture
+def seeded_catalogue():
+    reseed("touchpoints", "0002_seed_catalogue")
+
+
+@pytest.fixture(scope="session")
+def _live_server_media_url():
+    # crm_site.settings sets MEDIA_URL = None; Django's live server parses it when it starts and
+    # then fails every request (bytes vs str). Give it a path before the server starts.
+    from django.conf import settings
+
+    if settings.MEDIA_URL is None:
+        settings.MEDIA_URL = "/media/"
+
+
+@pytest.fixture(scope="session")
+def live_server(_live_server_media_url, live_server):
+    return live_server
