@@ -152,7 +152,11 @@ def customer_segment_override(*, actor, customer: Customer, segment: Segment | N
     if not reason:
         raise ValidationError({"reason": [_("Say why the segment is set by hand.")]})
     customer_segments_recompute(customer_ids=[customer.pk], actor=actor)  # ensures the row exists
-    assignment = CustomerSegment.objects.select_for_update().select_related("segment").get(customer=customer)
+    assignment = (
+        CustomerSegment.objects.select_for_update(of=("self",))
+        .select_related("segment", "computed_segment")
+        .get(customer=customer)
+    )
     before = assignment.segment.code if assignment.segment else ""
     if segment is None:
         if not assignment.is_overridden:
