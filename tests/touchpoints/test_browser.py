@@ -12,12 +12,17 @@ from touchpoints.models import SensitivityPoint, Touchpoint
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
-
-def FOUNDATION_NOISE(message: str) -> bool:  # noqa: N802
+def FOUNDATION_NOISE(message: str) -> bool:
     """Console errors base.html causes on every page (reported to the integrator): htmx injects its
     indicator <style> (blocked by the CSP), and the browser asks for /favicon.ico (404)."""
     return "style-src" in message or message.endswith("404 (Not Found)")
@@ -57,7 +62,10 @@ def test_screenshot_of_the_catalogue(page):
 
 def test_screenshot_of_a_projects_coverage(page, project, staff):
     points = list(SensitivityPoint.objects.filter(touchpoint__stage="sales").order_by("code"))
-    answers = {"SAL-02-1": ("issue", "楼书效果图未标注“仅供参考”,已通知营销部修改"), "SAL-05-1": ("not_applicable", "本期为现房销售,无补充协议")}
+    answers = {
+        "SAL-02-1": ("issue", "楼书效果图未标注“仅供参考”,已通知营销部修改"),
+        "SAL-05-1": ("not_applicable", "本期为现房销售,无补充协议"),
+    }
     for p in points[:10]:
         status, evidence = answers.get(p.code, ("met", "现场核查并拍照存档"))
         services.point_check_record(actor=staff, project=project, point=p, status=status, evidence=evidence)
@@ -74,14 +82,24 @@ def test_screenshot_of_a_customer_timeline(page, project, staff, buyer):
     from django.utils import timezone
 
     now = timezone.now()
-    rows = [("open_day", "outbound", "positive", "CON-01", "参加工地开放日,对施工质量表示认可。", 60),
-            ("phone", "inbound", "negative", "DEL-04", "来电反映验房发现卫生间渗水,要求尽快维修。", 20),
-            ("wechat", "outbound", "neutral", "PDL-01", "微信告知维修已安排在周六上午。", 18),
-            ("visit", "outbound", "positive", "PDL-06", "上门回访,维修完成,客户满意。", 10)]
+    rows = [
+        ("open_day", "outbound", "positive", "CON-01", "参加工地开放日,对施工质量表示认可。", 60),
+        ("phone", "inbound", "negative", "DEL-04", "来电反映验房发现卫生间渗水,要求尽快维修。", 20),
+        ("wechat", "outbound", "neutral", "PDL-01", "微信告知维修已安排在周六上午。", 18),
+        ("visit", "outbound", "positive", "PDL-06", "上门回访,维修完成,客户满意。", 10),
+    ]
     for channel, direction, sentiment, tp, summary, days in rows:
-        services.contact_log(actor=staff, customer=buyer, project=project, channel=channel, direction=direction,
-                             sentiment=sentiment, summary=summary, touchpoint=Touchpoint.objects.get(code=tp),
-                             occurred_at=now - timedelta(days=days))
+        services.contact_log(
+            actor=staff,
+            customer=buyer,
+            project=project,
+            channel=channel,
+            direction=direction,
+            sentiment=sentiment,
+            summary=summary,
+            touchpoint=Touchpoint.objects.get(code=tp),
+            occurred_at=now - timedelta(days=days),
+        )
     page.goto(f"{page.base}/customers/{buyer.pk}/")
     assert page.locator("#contact-timeline li.contact").count() == 4
     page.locator("#contact-timeline").scroll_into_view_if_needed()
