@@ -66,17 +66,3 @@ def reseed(app_label: str, migration: str) -> None:
 
     importlib.import_module(f"{app_label}.migrations.{migration}").seed(apps, None)
 
-
-@pytest.fixture(scope="session")
-def _live_server_media_url():
-    # crm_site.settings sets MEDIA_URL = None; Django's live server parses it when it starts and
-    # then fails every request (bytes vs str). Give it a path before the server starts.
-    from django.conf import settings
-
-    if settings.MEDIA_URL is None:
-        settings.MEDIA_URL = "/media/"
-
-
-@pytest.fixture(scope="session")
-def live_server(_live_server_media_url, live_server):
-    return live_server

@@ -48,17 +48,3 @@ def reseed(app_label: str, migration: str) -> None:
 def seeded_catalogue():
     reseed("touchpoints", "0002_seed_catalogue")
 
-
-@pytest.fixture(scope="session")
-def _live_server_media_url():
-    # crm_site.settings sets MEDIA_URL = None; Django's live server parses it when it starts and
-    # then fails every request (bytes vs str). Give it a path before the server starts.
-    from django.conf import settings
-
-    if settings.MEDIA_URL is None:
-        settings.MEDIA_URL = "/media/"
-
-
-@pytest.fixture(scope="session")
-def live_server(_live_server_media_url, live_server):
-    return live_server

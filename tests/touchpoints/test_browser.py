@@ -22,12 +22,6 @@ ARGS = [
 ]
 
 
-def FOUNDATION_NOISE(message: str) -> bool:
-    """Console errors base.html causes on every page (reported to the integrator): htmx injects its
-    indicator <style> (blocked by the CSP), and the browser asks for /favicon.ico (404)."""
-    return "style-src" in message or message.endswith("404 (Not Found)")
-
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -57,7 +51,7 @@ def test_screenshot_of_the_catalogue(page):
     assert page.locator("#catalogue-counts tbody tr").count() == 8
     assert page.locator(".badge.grade-A").count() >= 9
     page.screenshot(path=str(SHOTS / "touchpoints-catalogue.png"), full_page=True)
-    assert [e for e in page.console_errors if not FOUNDATION_NOISE(e)] == []
+    assert page.console_errors == []
 
 
 def test_screenshot_of_a_projects_coverage(page, project, staff):
@@ -73,7 +67,7 @@ def test_screenshot_of_a_projects_coverage(page, project, staff):
     assert page.locator(".kpi[data-grade=A] .value").inner_text() == "50%"  # 3 met of 6 applicable A-points
     assert page.locator("text=楼书与广告").count() >= 1
     page.screenshot(path=str(SHOTS / "touchpoints-project-coverage.png"), full_page=True)
-    assert [e for e in page.console_errors if not FOUNDATION_NOISE(e)] == []
+    assert page.console_errors == []
 
 
 def test_screenshot_of_a_customer_timeline(page, project, staff, buyer):
@@ -104,4 +98,4 @@ def test_screenshot_of_a_customer_timeline(page, project, staff, buyer):
     assert page.locator("#contact-timeline li.contact").count() == 4
     page.locator("#contact-timeline").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "touchpoints-customer-timeline.png"), full_page=True)
-    assert [e for e in page.console_errors if not FOUNDATION_NOISE(e)] == []
+    assert page.console_errors == []
