@@ -29,7 +29,7 @@ def _project_for_write(actor, code: str):
 class SegmentListApi(generics.ListAPIView):
     """The five segments with their profiles, the seed's reference share and land checklist."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class SegmentOutputSerializer(serializers.ModelSerializer):
         land_needs = serializers.SerializerMethodField()
 
         class Meta:
@@ -53,7 +53,7 @@ class SegmentListApi(generics.ListAPIView):
         def get_land_needs(self, obj) -> dict[str, int]:
             return {n.attribute.code: n.weight for n in obj.land_needs.all()}
 
-    serializer_class = OutputSerializer
+    serializer_class = SegmentOutputSerializer
     pagination_class = None
     filter_backends = []
 
@@ -64,24 +64,24 @@ class SegmentListApi(generics.ListAPIView):
 class SegmentSharesApi(APIView):
     """Share of the caller's customers per segment, overall or for one ``project`` (code)."""
 
-    class RowSerializer(serializers.Serializer):
+    class SegmentShareRowSerializer(serializers.Serializer):
         code = serializers.CharField()
         count = serializers.IntegerField()
         share = serializers.FloatField(allow_null=True)
         reference_share = serializers.FloatField(allow_null=True)
 
-    class OutputSerializer(serializers.Serializer):
+    class SegmentSharesOutputSerializer(serializers.Serializer):
         project = serializers.CharField(allow_null=True)
         total = serializers.IntegerField()
         unclassified = serializers.IntegerField()
         rows = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(parameters=[OpenApiParameter("project", str)], responses={200: OutputSerializer})
+    @extend_schema(parameters=[OpenApiParameter("project", str)], responses={200: SegmentSharesOutputSerializer})
     def get(self, request):
         code = request.query_params.get("project")
         project = estates_selectors.project_get(actor=request.user, code=code) if code else None
         shares = selectors.segment_shares(actor=request.user, project=project)
-        rows = self.RowSerializer(shares["rows"], many=True).data
+        rows = self.SegmentShareRowSerializer(shares["rows"], many=True).data
         return Response(
             {
                 "project": project.code if project else None,
@@ -126,12 +126,12 @@ class CustomerSegmentApi(APIView):
 class CustomerSegmentOverrideApi(APIView):
     """Set a customer's segment by hand (``segment`` code) or clear the override (``segment``: null)."""
 
-    class InputSerializer(serializers.Serializer):
+    class SegmentOverrideInputSerializer(serializers.Serializer):
         segment = serializers.CharField(allow_null=True, max_length=40)
         reason = serializers.CharField(max_length=1000)
 
     @extend_schema(
-        request=InputSerializer,
+        request=SegmentOverrideInputSerializer,
         responses={
             200: AssignmentOutputSerializer,
             400: OpenApiResponse(description="Unknown segment or no reason."),
@@ -141,7 +141,7 @@ class CustomerSegmentOverrideApi(APIView):
     )
     def post(self, request, pk):
         customer, _assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
-        ser = self.InputSerializer(data=request.data)
+        ser = self.SegmentOverrideInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         segment = None
         if ser.validated_data["segment"] is not None:
@@ -182,7 +182,7 @@ class ParcelFilter(django_filters.FilterSet):
 class ParcelListCreateApi(generics.ListAPIView):
     """GET: parcel assessments in the caller's projects. POST: assess a parcel (attribute codes)."""
 
-    class InputSerializer(serializers.Serializer):
+    class ParcelInputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=40)
         name = serializers.CharField(max_length=150)
         location = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -196,7 +196,7 @@ class ParcelListCreateApi(generics.ListAPIView):
         return selectors.parcel_list(actor=self.request.user).prefetch_related("attributes", "scores__segment")
 
     @extend_schema(
-        request=InputSerializer,
+        request=ParcelInputSerializer,
         responses={
             201: ParcelOutputSerializer,
             400: OpenApiResponse(description="Unknown attributes or missing fields; nothing written."),
@@ -204,7 +204,7 @@ class ParcelListCreateApi(generics.ListAPIView):
         },
     )
     def post(self, request):
-        ser = self.InputSerializer(data=request.data)
+        ser = self.ParcelInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         project = _project_for_write(request.user, data["project"])

@@ -54,7 +54,7 @@ class CatalogueFilter(django_filters.FilterSet):
 class CatalogueListApi(generics.ListAPIView):
     """Touchpoints with their sensitivity points; ``stage`` and ``grade`` narrow both (unknown → 400)."""
 
-    class OutputSerializer(serializers.Serializer):
+    class TouchpointCatalogueOutputSerializer(serializers.Serializer):
         code = serializers.CharField()
         stage = serializers.CharField()
         name = serializers.CharField()
@@ -63,7 +63,7 @@ class CatalogueListApi(generics.ListAPIView):
         department_name = serializers.CharField(source="department.name")
         points = PointOutputSerializer(many=True)
 
-    serializer_class = OutputSerializer
+    serializer_class = TouchpointCatalogueOutputSerializer
     filterset_class = CatalogueFilter
 
     def get_queryset(self):
@@ -79,14 +79,14 @@ class PointFilter(django_filters.FilterSet):
 class PointListApi(generics.ListAPIView):
     """Sensitivity points, filterable by ``stage`` and ``grade``."""
 
-    class OutputSerializer(PointOutputSerializer):
+    class SensitivityPointListOutputSerializer(PointOutputSerializer):
         touchpoint = serializers.CharField(source="touchpoint.code")
         stage = serializers.CharField(source="touchpoint.stage")
 
         class Meta(PointOutputSerializer.Meta):
             fields = [*PointOutputSerializer.Meta.fields, "touchpoint", "stage"]
 
-    serializer_class = OutputSerializer
+    serializer_class = SensitivityPointListOutputSerializer
     filterset_class = PointFilter
 
     def get_queryset(self):
@@ -118,7 +118,7 @@ class CheckFilter(django_filters.FilterSet):
 class CheckListCreateApi(generics.ListAPIView):
     """GET: answered checks in the caller's projects. POST: answer one point for a project."""
 
-    class InputSerializer(serializers.Serializer):
+    class PointCheckInputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=40)
         point = serializers.CharField(max_length=24)
         status = serializers.ChoiceField(choices=PointCheck.Status.choices)
@@ -131,7 +131,7 @@ class CheckListCreateApi(generics.ListAPIView):
         return selectors.check_list(actor=self.request.user)
 
     @extend_schema(
-        request=InputSerializer,
+        request=PointCheckInputSerializer,
         responses={
             201: CheckOutputSerializer,
             400: OpenApiResponse(description="Unknown status or point, blank evidence."),
@@ -139,7 +139,7 @@ class CheckListCreateApi(generics.ListAPIView):
         },
     )
     def post(self, request):
-        ser = self.InputSerializer(data=request.data)
+        ser = self.PointCheckInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         project = resolve_project_for_write(request.user, ser.validated_data["project"])
         try:
@@ -160,7 +160,7 @@ class CheckListCreateApi(generics.ListAPIView):
 class CoverageApi(APIView):
     """Coverage per grade of a project's stage (its current stage unless ``stage`` is given)."""
 
-    class OutputSerializer(serializers.Serializer):
+    class CoverageGradeOutputSerializer(serializers.Serializer):
         grade = serializers.CharField()
         total = serializers.IntegerField()
         met = serializers.IntegerField()
@@ -170,19 +170,19 @@ class CoverageApi(APIView):
         met_pct = serializers.FloatField(allow_null=True)
         checked_pct = serializers.FloatField(allow_null=True)
 
-    class QuerySerializer(serializers.Serializer):
+    class CoverageQuerySerializer(serializers.Serializer):
         stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
 
     @extend_schema(
-        parameters=[OpenApiParameter("stage", str, enum=LifecycleStage.values)], responses={200: OutputSerializer(many=True)}
+        parameters=[OpenApiParameter("stage", str, enum=LifecycleStage.values)], responses={200: CoverageGradeOutputSerializer(many=True)}
     )
     def get(self, request, code):
         project = estates_selectors.project_get(actor=request.user, code=code)
-        query = self.QuerySerializer(data=request.query_params)
+        query = self.CoverageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         stage = query.validated_data.get("stage") or project.stage
         rows = selectors.project_coverage(project=project, stage=stage)
-        return Response({"project": project.code, "stage": stage, "grades": self.OutputSerializer(rows, many=True).data})
+        return Response({"project": project.code, "stage": stage, "grades": self.CoverageGradeOutputSerializer(rows, many=True).data})
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ class ContactListCreateApi(generics.ListAPIView):
     the caller's scope is 404, a project outside it 403 (API clients) or 404 (staff).
     """
 
-    class InputSerializer(serializers.Serializer):
+    class ContactInputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=40)
         customer = serializers.IntegerField(required=False)
         customer_external_id = serializers.CharField(max_length=64, required=False)
@@ -254,7 +254,7 @@ class ContactListCreateApi(generics.ListAPIView):
         return selectors.contact_list(actor=self.request.user)
 
     @extend_schema(
-        request=InputSerializer,
+        request=ContactInputSerializer,
         responses={
             201: ContactOutputSerializer,
             400: OpenApiResponse(description="Invalid input; nothing written."),
@@ -263,7 +263,7 @@ class ContactListCreateApi(generics.ListAPIView):
         },
     )
     def post(self, request):
-        ser = self.InputSerializer(data=request.data)
+        ser = self.ContactInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         project = resolve_project_for_write(request.user, data["project"])
