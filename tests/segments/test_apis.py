@@ -113,3 +113,20 @@ def test_schema_documents_the_endpoints(staff_client):
     schema = staff_client.get("/api/schema/").content.decode()
     assert "/api/v1/segments/parcels/" in schema
     assert "/api/v1/contacts/" in schema
+
+
+def test_parcel_list_runs_the_same_queries_for_2_and_20_parcels(staff_api, project, group_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(2):
+        services.parcel_assess(actor=group_user, project=project, name=f"p{i}", attribute_codes=TIANJIN_PARCEL)
+    staff_api.get("/api/v1/segments/parcels/")
+    with CaptureQueriesContext(connection) as two:
+        staff_api.get("/api/v1/segments/parcels/")
+    for i in range(18):
+        services.parcel_assess(actor=group_user, project=project, name=f"q{i}", attribute_codes=["near_offices"])
+    with CaptureQueriesContext(connection) as twenty:
+        response = staff_api.get("/api/v1/segments/parcels/", {"page_size": 50})
+    assert response.json()["count"] == 20
+    assert len(twenty.captured_queries) == len(two.captured_queries)

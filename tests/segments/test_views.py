@@ -148,3 +148,12 @@ def test_parcel_page_shows_the_land_checklists(staff_client):
     html = staff_client.get("/segments/parcels/").content.decode()
     assert "靠近写字楼、金融机构集中的区域" in html
     assert 'class="w3"' in html
+
+
+def test_segments_page_in_english_shows_english_profiles(staff_client):
+    from django.conf import settings
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = staff_client.get("/segments/").content.decode()
+    assert "Education-first families" in html
+    assert "Families with children aged 0–17" in html

@@ -211,3 +211,10 @@ def test_contact_list_runs_the_same_queries_for_2_and_20_rows(api, project, staf
     with django_assert_num_queries(len(two.captured_queries)):
         response = api.get(CONTACTS, {"page_size": 50})
     assert response.json()["count"] == 20
+
+
+def test_catalogue_runs_a_fixed_number_of_queries(api, django_assert_max_num_queries):
+    api.get("/api/v1/touchpoints/catalogue/")
+    with django_assert_max_num_queries(4):
+        response = api.get("/api/v1/touchpoints/catalogue/", {"page_size": 100})
+    assert response.json()["count"] == 56

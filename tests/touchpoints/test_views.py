@@ -164,3 +164,13 @@ def test_contact_form_without_summary_writes_nothing(staff_client, project, buye
 def test_project_page_shows_the_coverage_panel(staff_client, project):
     html = staff_client.get("/projects/SZ-GG/").content.decode()
     assert 'id="touchpoint-coverage"' in html
+
+
+def test_catalogue_page_in_english_shows_the_english_names(staff_client):
+    from django.conf import settings
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = staff_client.get("/touchpoints/", {"stage": "investment"}).content.decode()
+    assert "Location and region" in html
+    assert "Investment" in html
+    assert "Safety and adverse factors outside the site boundary" in html
