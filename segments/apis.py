@@ -13,7 +13,7 @@ from estates.models import ApiClient
 from estates.serializers import ProjectRefField
 
 from . import selectors, services
-from .models import CustomerSegment, ParcelAssessment, ParcelScore, Segment
+from .models import AssignmentRule, CustomerSegment, ParcelAssessment, ParcelScore, Segment, SegmentRecomputeRun
 
 
 def _project_for_write(actor, code: str):
@@ -225,3 +225,81 @@ class ParcelDetailApi(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.parcel_get(actor=self.request.user, pk=self.kwargs["pk"])
+
+
+class RuleListApi(generics.ListAPIView):
+    """The assignment rules in priority order (edited by the group centre in the admin or its page)."""
+
+    class AssignmentRuleOutputSerializer(serializers.ModelSerializer):
+        segment = serializers.CharField(source="segment.code")
+
+        class Meta:
+            model = AssignmentRule
+            fields = [
+                "id",
+                "priority",
+                "segment",
+                "name",
+                "child_age_min",
+                "child_age_max",
+                "elderly",
+                "income_bands",
+                "age_bands",
+                "household_size_min",
+                "household_size_max",
+                "is_active",
+            ]
+
+    serializer_class = AssignmentRuleOutputSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.rule_list()
+
+
+class RecomputeRunOutputSerializer(serializers.ModelSerializer):
+    progress = serializers.FloatField()
+
+    class Meta:
+        model = SegmentRecomputeRun
+        fields = [
+            "id",
+            "status",
+            "total",
+            "processed",
+            "changed",
+            "unchanged",
+            "progress",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class RecomputeStartApi(APIView):
+    """Queue a bulk recompute of every customer: 202 with the new run, or 200 with the run under way."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RecomputeRunOutputSerializer,
+            202: RecomputeRunOutputSerializer,
+            403: OpenApiResponse(description="The caller's role may not recompute."),
+        },
+    )
+    def post(self, request):
+        run, created = services.segment_recompute_start(actor=request.user)
+        return Response(
+            RecomputeRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        )
+
+
+class RecomputeRunDetailApi(generics.RetrieveAPIView):
+    """Progress of one recompute run."""
+
+    serializer_class = RecomputeRunOutputSerializer
+
+    def get_object(self):
+        return selectors.recompute_run_get(pk=self.kwargs["pk"])

@@ -175,8 +175,9 @@ class SegmentEvent(models.Model):
         COMPUTED = "computed", _("Computed")
         OVERRIDDEN = "overridden", _("Overridden by hand")
         OVERRIDE_CLEARED = "override_cleared", _("Override cleared")
+        RULE_SAVED = "rule_saved", _("Assignment rule saved")  # no customer; before/after in detail
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_events")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="segment_events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.CharField(_("actor"), max_length=150)

@@ -123,6 +123,15 @@ def recompute_runs(*, limit: int = 20) -> list[SegmentRecomputeRun]:
     return list(SegmentRecomputeRun.objects.order_by("-created_at", "-pk")[:limit])
 
 
+def recompute_run_get(*, pk) -> SegmentRecomputeRun:
+    from django.http import Http404
+
+    try:
+        return SegmentRecomputeRun.objects.get(pk=pk)
+    except (SegmentRecomputeRun.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def land_attributes() -> QuerySet[LandAttribute]:
     return LandAttribute.objects.order_by("order", "code")
 

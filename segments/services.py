@@ -3,6 +3,7 @@ rule edits and parcel assessments."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -268,8 +269,23 @@ def assignment_rule_save(*, actor, rule: AssignmentRule) -> AssignmentRule:
     if not can_edit_rules(actor):
         raise PermissionDenied(_("Only the group customer-relations centre may edit assignment rules."))
     rule.full_clean()
+    previous = AssignmentRule.objects.select_for_update().filter(pk=rule.pk).first() if rule.pk else None
+    before = _rule_snapshot(previous) if previous else {}
+    after = _rule_snapshot(rule)
+    if before == after:
+        return rule
     rule.save()
+    SegmentEvent.objects.create(
+        kind=SegmentEvent.Kind.RULE_SAVED, actor=actor_label(actor), before=str(before.get("priority", "")),
+        after=str(rule.priority), detail=json.dumps({"rule": rule.pk, "before": before, "after": after}, ensure_ascii=False),
+    )
     return rule
+
+
+def _rule_snapshot(rule: AssignmentRule) -> dict:
+    fields = ["segment_id", "priority", "name", "child_age_min", "child_age_max", "elderly", "income_bands", "age_bands",
+              "household_size_min", "household_size_max", "is_active"]
+    return {f: getattr(rule, f) for f in fields}
 
 
 # --- parcels ------------------------------------------------------------------------------------

@@ -130,3 +130,23 @@ def test_parcel_list_runs_the_same_queries_for_2_and_20_parcels(staff_api, proje
         response = staff_api.get("/api/v1/segments/parcels/", {"page_size": 50})
     assert response.json()["count"] == 20
     assert len(twenty.captured_queries) == len(two.captured_queries)
+
+
+def test_rules_are_listed_in_priority_order(api):
+    body = api.get("/api/v1/segments/rules/").json()
+    assert [r["priority"] for r in body] == sorted(r["priority"] for r in body)
+    assert body[0]["segment"] == "affluent"
+
+
+def test_manager_starts_a_recompute_and_reads_its_progress(manager_api, project):
+    buyer_in(project)
+    first = manager_api.post("/api/v1/segments/recompute/")
+    again = manager_api.post("/api/v1/segments/recompute/")
+    assert (first.status_code, again.status_code, again.json()["id"]) == (202, 200, first.json()["id"])
+    services.segment_recompute_run_execute(run_id=first.json()["id"])
+    run = manager_api.get(f"/api/v1/segments/recompute/{first.json()['id']}/").json()
+    assert (run["status"], run["processed"], run["progress"]) == ("done", 1, 1.0)
+
+
+def test_api_client_may_not_start_a_recompute(api):
+    assert api.post("/api/v1/segments/recompute/").status_code == 403

@@ -190,3 +190,15 @@ def test_parcel_with_unknown_attributes_is_refused_and_nothing_written(tianjin, 
         services.parcel_assess(actor=group_user, project=tianjin, name="x", attribute_codes=["near_offices", "near_casino"])
     assert "near_casino" in exc.value.message_dict["attributes"][0]
     assert ParcelAssessment.objects.count() == 0
+
+
+def test_saving_a_rule_leaves_an_event_with_before_and_after(group_user):
+    import json
+
+    rule = AssignmentRule.objects.get(priority=20)
+    rule.child_age_max = 12
+    services.assignment_rule_save(actor=group_user, rule=rule)
+    services.assignment_rule_save(actor=group_user, rule=rule)  # unchanged: no second event
+    event = SegmentEvent.objects.get(kind="rule_saved")
+    detail = json.loads(event.detail)
+    assert (detail["before"]["child_age_max"], detail["after"]["child_age_max"], event.actor) == (17, 12, "group")
