@@ -260,6 +260,8 @@ class RuleListApi(generics.ListAPIView):
 
 class RecomputeRunOutputSerializer(serializers.ModelSerializer):
     progress = serializers.FloatField()
+    # A plain string in the schema: an enum here would collide with PointCheck's "status" enum name.
+    status = serializers.CharField(help_text="queued | running | done | failed")
 
     class Meta:
         model = SegmentRecomputeRun
