@@ -7,7 +7,7 @@ writes), and any object outside scope is 404.
 
 import django_filters
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -31,10 +31,25 @@ def resolve_project_for_write(actor, code: str):
         raise
 
 
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField documented by a pattern instead of an enum component.
+
+    drf-spectacular names enum components after the field ("StatusEnum"); other apps have fields
+    with the same names and other values (contract status, complaint channels, defect grades), and
+    a collision is a schema warning. A pattern states the same allowed values without a component.
+    """
+    values = [value for value, _label in choices]
+    schema = {"type": "string", "pattern": "^(" + "|".join(values) + ")$", "description": " | ".join(values)}
+    field_class = extend_schema_field(schema)(type("PatternChoiceField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kwargs)
+
+
 # --- catalogue --------------------------------------------------------------------------------
 
 
 class PointOutputSerializer(serializers.ModelSerializer):
+    grade = choice_field(Grade.choices)
+
     class Meta:
         model = SensitivityPoint
         fields = ["code", "name", "name_en", "grade", "standard", "standard_en"]
@@ -102,6 +117,7 @@ class CheckOutputSerializer(serializers.ModelSerializer):
     grade = serializers.CharField(source="point.grade")
     stage = serializers.CharField(source="point.touchpoint.stage")
     checked_by = serializers.CharField(source="checked_by.username", default=None)
+    status = choice_field(PointCheck.Status.choices)
 
     class Meta:
         model = PointCheck
@@ -121,7 +137,7 @@ class CheckListCreateApi(generics.ListAPIView):
     class PointCheckInputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=40)
         point = serializers.CharField(max_length=24)
-        status = serializers.ChoiceField(choices=PointCheck.Status.choices)
+        status = choice_field(PointCheck.Status.choices)
         evidence = serializers.CharField(max_length=4000)
 
     serializer_class = CheckOutputSerializer
@@ -194,6 +210,9 @@ class ContactOutputSerializer(serializers.ModelSerializer):
     customer_external_id = serializers.CharField(source="customer.external_id", default=None)
     touchpoint = serializers.CharField(source="touchpoint.code", default=None)
     staff = serializers.CharField(source="staff.username", default=None)
+    channel = choice_field(CustomerContact.Channel.choices)
+    direction = choice_field(CustomerContact.Direction.choices)
+    sentiment = choice_field(CustomerContact.Sentiment.choices)
 
     class Meta:
         model = CustomerContact
@@ -236,10 +255,10 @@ class ContactListCreateApi(generics.ListAPIView):
         customer = serializers.IntegerField(required=False)
         customer_external_id = serializers.CharField(max_length=64, required=False)
         touchpoint = serializers.CharField(max_length=20, required=False, allow_blank=True)
-        channel = serializers.ChoiceField(choices=CustomerContact.Channel.choices)
-        direction = serializers.ChoiceField(choices=CustomerContact.Direction.choices)
+        channel = choice_field(CustomerContact.Channel.choices)
+        direction = choice_field(CustomerContact.Direction.choices)
         summary = serializers.CharField(max_length=4000)
-        sentiment = serializers.ChoiceField(choices=CustomerContact.Sentiment.choices, default=CustomerContact.Sentiment.NEUTRAL)
+        sentiment = choice_field(CustomerContact.Sentiment.choices, default=CustomerContact.Sentiment.NEUTRAL)
         occurred_at = serializers.DateTimeField(required=False)
 
         def validate(self, attrs):
