@@ -103,7 +103,11 @@ class PointCheck(models.Model):
 
 
 class FollowUp(TimeStamped):
-    """A simple follow-up opened when an A-point is answered "issue" (one per check)."""
+    """The follow-up of an A-point answered "issue": exactly one per check (OneToOne).
+
+    It opens a risk-register item and remembers its id; ``status`` is this link's own state
+    (open until the check is answered again without an issue or the follow-up is closed here).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")  # someone must act on the issue
@@ -119,8 +123,10 @@ class FollowUp(TimeStamped):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # Set when the risk app's register holds the item instead (risk.services.risk_item_open).
-    external_ref = models.CharField(_("risk register reference"), max_length=60, blank=True)
+    # The risk-register item opened for this issue (risk.services.risk_item_open); the register
+    # then owns the chase/close/follow work. An id, not a foreign key: touchpoints' tables do not
+    # depend on risk's (DESIGN.md: the feature apps depend on estates only).
+    risk_item_id = models.PositiveBigIntegerField(_("risk register item"), null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

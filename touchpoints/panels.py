@@ -13,6 +13,6 @@ def customer_panel(request, customer) -> dict:
 def project_panel(request, project) -> dict:
     return {
         "coverage": selectors.project_coverage(project=project, stage=project.stage),
-        "open_follow_ups": selectors.follow_up_list(actor=request.user, project=project, open_only=True).count(),
+        "open_follow_ups": selectors.open_follow_up_count(actor=request.user, project=project),
         "project": project,
     }

@@ -58,3 +58,19 @@ def coverage(*, totals: Mapping[str, int], answers: Mapping[tuple[str, str], int
 def opens_follow_up(*, grade: str, status: str) -> bool:
     """An issue on an A-point (safety, basic needs, comfort, purchase intent) must be followed up."""
     return grade == "A" and status == "issue"
+
+
+# How long the risk register gives an A-point issue before it is overdue.
+FOLLOW_UP_DAYS = 14
+
+
+def risk_classification(*, stage: str) -> tuple[str, str]:
+    """(risk source, customer view) of an A-point issue found at ``stage`` (DOMAIN.md §4).
+
+    Sales promises and materials are marketing risk; what can stop or spoil the handover is
+    delivery risk; anything else is comprehensive risk. Investment-stage issues come from outside
+    (location, policy, market); sales and after-sales from management; the rest from the product.
+    """
+    customer_view = {"investment": "marketing", "sales": "marketing", "construction": "delivery", "delivery": "delivery"}
+    source = {"investment": "external", "sales": "management", "post_delivery": "management", "residence": "management"}
+    return source.get(stage, "product"), customer_view.get(stage, "comprehensive")

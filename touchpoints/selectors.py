@@ -10,6 +10,7 @@ from django.http import Http404
 
 from estates.access import get_in_scope_or_404, scope_to_actor
 from estates.models import Customer, Project
+from risk import selectors as risk_selectors
 
 from . import rules
 from .models import CustomerContact, FollowUp, PointCheck, SensitivityPoint, Touchpoint
@@ -143,6 +144,23 @@ def follow_up_list(*, actor, project: Project | None = None, open_only: bool = F
     if open_only:
         qs = qs.filter(status=FollowUp.Status.OPEN)
     return qs
+
+
+def follow_ups_with_risk_items(*, actor, project: Project, limit: int = 50) -> list[FollowUp]:
+    """The project's follow-ups, newest first, each with ``risk_item`` (the register's row or None)
+    and ``is_active`` (the register decides when there is an item), in 2 queries."""
+    follow_ups = list(follow_up_list(actor=actor, project=project)[:limit])
+    ids = [f.risk_item_id for f in follow_ups if f.risk_item_id]
+    items = {i.pk: i for i in risk_selectors.risk_item_list(actor=actor).filter(pk__in=ids)} if ids else {}
+    for f in follow_ups:
+        f.risk_item = items.get(f.risk_item_id)
+        f.is_active = f.risk_item.is_active if f.risk_item else f.status == FollowUp.Status.OPEN
+    return follow_ups
+
+
+def open_follow_up_count(*, actor, project: Project) -> int:
+    """A-point issues of the project still being worked in the risk register."""
+    return risk_selectors.risk_item_list(actor=actor, project=project, status="active").filter(origin="touchpoints").count()
 
 
 def follow_up_get(*, actor, pk) -> FollowUp:

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estates.models import GROUP_ROLES, Contract, Customer, Project
+from risk import selectors as risk_selectors
+from risk import services as risk_services
 
 from . import rules
 from .models import CustomerContact, FollowUp, PointCheck, SensitivityPoint, Touchpoint, TouchpointEvent
@@ -160,14 +162,18 @@ def _user_or_none(actor):
 
 @transaction.atomic
 def follow_up_open(*, actor, check: PointCheck) -> FollowUp:
-    """Open the follow-up of an A-point issue; exactly one per check (a OneToOne decides).
+    """Follow up an A-point issue in the risk register; exactly one follow-up per check.
 
-    Already open: no-op. Closed: reopened (the issue came back). Returns the follow-up.
+    First time: creates the FollowUp (a OneToOne decides between two workers) and opens a
+    high-level risk-register item (risk.services.risk_item_open, origin "touchpoints") whose id it
+    keeps. Later issues on the same check keep that one item active: a closed item is reopened
+    with the new evidence as the reason, an active one gets the evidence as a follow-up note (跟).
+    A locally closed follow-up is reopened. Returns the follow-up.
     """
     point = check.point
-    title = _("%(code)s %(name)s: issue at %(project)s") % {"code": point.code, "name": point.name, "project": check.project.name}
     follow_up = FollowUp.objects.select_for_update().filter(check_record=check).first()
     if follow_up is None:
+        title = _("%(code)s %(name)s: issue at %(project)s") % {"code": point.code, "name": point.name, "project": check.project.name}
         try:
             with transaction.atomic():
                 follow_up = FollowUp.objects.create(
@@ -175,9 +181,12 @@ def follow_up_open(*, actor, check: PointCheck) -> FollowUp:
                 )
         except IntegrityError:
             return FollowUp.objects.get(check_record=check)
-    elif follow_up.status == FollowUp.Status.OPEN:
-        return follow_up
+        follow_up.risk_item_id = _risk_item_open(actor=actor, check=check, title=title).pk
+        follow_up.save(update_fields=["risk_item_id", "updated_at"])
     else:
+        _risk_item_keep_active(actor=actor, follow_up=follow_up, check=check)
+        if follow_up.status == FollowUp.Status.OPEN:
+            return follow_up  # still open here: the register's timeline has the new finding
         follow_up.status, follow_up.closed_at = FollowUp.Status.OPEN, None
         follow_up.save(update_fields=["status", "closed_at", "updated_at"])
     _event(
@@ -187,8 +196,40 @@ def follow_up_open(*, actor, check: PointCheck) -> FollowUp:
         point=point,
         touchpoint=point.touchpoint,
         detail=follow_up.title,
+        after={"risk_item": follow_up.risk_item_id},
     )
     return follow_up
+
+
+def _risk_item_open(*, actor, check: PointCheck, title: str):
+    point = check.point
+    source, customer_view = rules.risk_classification(stage=point.touchpoint.stage)
+    description = _("Sensitivity point %(code)s (grade A): %(name)s\nStandard: %(standard)s\nFinding: %(evidence)s") % {
+        "code": point.code, "name": point.name, "standard": point.standard, "evidence": check.evidence,
+    }
+    return risk_services.risk_item_open(
+        project=check.project,
+        title=title[:200],
+        source=source,
+        customer_view=customer_view,
+        level="high",
+        deadline=timezone.localdate() + timedelta(days=rules.FOLLOW_UP_DAYS),
+        actor=actor,
+        origin="touchpoints",
+        description=description,
+    )
+
+
+def _risk_item_keep_active(*, actor, follow_up: FollowUp, check: PointCheck) -> None:
+    item = risk_selectors.risk_item_list(actor=actor).filter(pk=follow_up.risk_item_id).first() if follow_up.risk_item_id else None
+    if item is None:
+        # Opened before the register existed, or the item is gone: open one now.
+        follow_up.risk_item_id = _risk_item_open(actor=actor, check=check, title=follow_up.title).pk
+        follow_up.save(update_fields=["risk_item_id", "updated_at"])
+    elif item.is_active:
+        risk_services.risk_item_follow_up(item=item, actor=actor, note=check.evidence)
+    else:
+        risk_services.risk_item_reopen(item=item, actor=actor, reason=check.evidence)
 
 
 @transaction.atomic

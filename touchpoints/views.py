@@ -156,7 +156,7 @@ def project_checks(request, code):
             "stage_label": LifecycleStage(stage).label if stage in LifecycleStage.values else stage,
             "points": [] if stage_invalid else selectors.project_checklist(project=project, stage=stage),
             "coverage": selectors.project_coverage(project=project, stage=stage),
-            "follow_ups": list(selectors.follow_up_list(actor=request.user, project=project)[:50]),
+            "follow_ups": selectors.follow_ups_with_risk_items(actor=request.user, project=project),
             "check_form": check_form,
             "statuses": CheckForm.base_fields["status"].choices,
         },

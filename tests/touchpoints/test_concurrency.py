@@ -39,3 +39,6 @@ def test_two_issue_answers_at_once_keep_one_check_and_one_follow_up(project, sta
     assert errors == []
     assert PointCheck.objects.filter(project=project, point=point).count() == 1
     assert FollowUp.objects.filter(project=project).count() == 1
+    from risk.models import RiskItem
+
+    assert RiskItem.objects.filter(project=project, origin="touchpoints").count() == 1

@@ -21,3 +21,10 @@ def test_only_an_issue_on_an_a_point_opens_a_follow_up():
     assert rules.opens_follow_up(grade="A", status="issue") is True
     assert rules.opens_follow_up(grade="B", status="issue") is False
     assert rules.opens_follow_up(grade="A", status="met") is False
+
+
+def test_risk_classification_follows_the_customer_view_of_each_stage():
+    assert rules.risk_classification(stage="sales") == ("management", "marketing")
+    assert rules.risk_classification(stage="delivery") == ("product", "delivery")
+    assert rules.risk_classification(stage="investment") == ("external", "marketing")
+    assert rules.risk_classification(stage="residence") == ("management", "comprehensive")

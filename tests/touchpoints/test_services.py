@@ -153,3 +153,60 @@ def test_contact_in_the_future_is_refused(project, staff, buyer):
         )
     assert list(exc.value.message_dict) == ["occurred_at"]
     assert CustomerContact.objects.count() == 0
+
+
+# --- the risk register ---------------------------------------------------------------------------
+
+def test_an_a_point_issue_opens_a_high_level_risk_item(project, staff):
+    from datetime import timedelta
+
+    from risk.models import RiskItem
+
+    point = a_point()
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="楼书未标注仅供参考")
+    follow_up = FollowUp.objects.get()
+    item = RiskItem.objects.get(pk=follow_up.risk_item_id)
+    assert (item.project, item.origin, item.level, item.source, item.customer_view, item.status) == (
+        project, "touchpoints", "high", "management", "marketing", "open")
+    assert item.deadline == timezone.localdate() + timedelta(days=14)
+    assert "楼书未标注仅供参考" in item.description and point.code in item.title
+
+
+def test_a_repeated_issue_adds_a_note_to_the_same_risk_item(project, staff):
+    from risk.models import Event, RiskItem
+
+    point = a_point()
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="第一次")
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="仍未整改")
+    item = RiskItem.objects.get()
+    notes = list(Event.objects.filter(subject_id=item.pk, kind="follow_up").values_list("detail", flat=True))
+    assert notes == ["仍未整改"]
+
+
+def test_an_issue_after_the_risk_item_was_closed_reopens_it(project, staff):
+    from risk import services as risk_services
+    from risk.models import RiskItem
+
+    point = a_point()
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="第一次")
+    item = RiskItem.objects.get()
+    risk_services.risk_item_close(item=item, actor=staff, closing_note="已整改")
+    services.point_check_record(actor=staff, project=project, point=point, status="met", evidence="复查达标")
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="再次发现")
+    item.refresh_from_db()
+    assert (RiskItem.objects.count(), item.status) == (1, "in_progress")
+
+
+def test_a_b_point_issue_opens_no_risk_item(project, staff):
+    from risk.models import RiskItem
+
+    services.point_check_record(actor=staff, project=project, point=b_point(), status="issue", evidence="x")
+    assert RiskItem.objects.count() == 0
+
+
+def test_an_api_client_answer_opens_the_risk_item_under_its_name(project, api_client_key):
+    from risk.models import RiskItem
+
+    client, _key = api_client_key
+    services.point_check_record(actor=client, project=project, point=a_point(), status="issue", evidence="x")
+    assert RiskItem.objects.get().created_by_label == "api:sales-a"

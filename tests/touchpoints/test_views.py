@@ -113,9 +113,10 @@ def test_answering_an_unknown_point_writes_nothing(staff_client, project):
 
 
 def test_checks_page_runs_the_same_queries_with_2_and_20_answers(staff_client, project, staff):
-    points = list(SensitivityPoint.objects.filter(touchpoint__stage="sales").order_by("code"))
+    # Grade A first, so that the first two answers already include an issue with its risk item.
+    points = list(SensitivityPoint.objects.filter(touchpoint__stage="sales").order_by("grade", "code"))
     for p in points[:2]:
-        services.point_check_record(actor=staff, project=project, point=p, status="met", evidence="x")
+        services.point_check_record(actor=staff, project=project, point=p, status="issue", evidence="x")
     staff_client.get("/touchpoints/projects/SZ-GG/checks/")
     with CaptureQueriesContext(connection) as two:
         staff_client.get("/touchpoints/projects/SZ-GG/checks/")
@@ -174,3 +175,13 @@ def test_catalogue_page_in_english_shows_the_english_names(staff_client):
     assert "Location and region" in html
     assert "Investment" in html
     assert "Safety and adverse factors outside the site boundary" in html
+
+
+def test_checks_page_links_the_follow_up_to_its_risk_item(staff_client, project, staff):
+    from risk.models import RiskItem
+
+    point = SensitivityPoint.objects.get(code="SAL-02-1")
+    services.point_check_record(actor=staff, project=project, point=point, status="issue", evidence="x")
+    item = RiskItem.objects.get()
+    html = staff_client.get("/touchpoints/projects/SZ-GG/checks/").content.decode()
+    assert f'href="/risk/items/{item.pk}/"' in html
