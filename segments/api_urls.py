@@ -12,6 +12,5 @@ urlpatterns = [
     path("segments/parcels/", apis.ParcelListCreateApi.as_view(), name="api-parcel-list"),
     path("segments/parcels/<int:pk>/", apis.ParcelDetailApi.as_view(), name="api-parcel-detail"),
     path("segments/rules/", apis.RuleListApi.as_view(), name="api-segment-rules"),
-    path("segments/recompute/", apis.RecomputeStartApi.as_view(), name="api-segment-recompute"),
-    path("segments/recompute/<int:pk>/", apis.RecomputeRunDetailApi.as_view(), name="api-segment-recompute-run"),
+    path("segments/recompute/", apis.RecomputeRunsApi.as_view(), name="api-segment-recompute"),
 ]

@@ -130,6 +130,12 @@ class CustomerSegmentOverrideApi(APIView):
         segment = serializers.CharField(allow_null=True, max_length=40)
         reason = serializers.CharField(max_length=1000)
 
+    @extend_schema(responses={200: AssignmentOutputSerializer})
+    def get(self, request, pk):
+        """The assignment the override would change (the same body as GET segments/customers/{id}/)."""
+        customer, assignment = selectors.customer_segment_get(actor=request.user, customer_pk=pk)
+        return Response(AssignmentOutputSerializer(assignment or CustomerSegment(customer=customer)).data)
+
     @extend_schema(
         request=SegmentOverrideInputSerializer,
         responses={
@@ -280,8 +286,15 @@ class RecomputeRunOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class RecomputeStartApi(APIView):
-    """Queue a bulk recompute of every customer: 202 with the new run, or 200 with the run under way."""
+class RecomputeRunsApi(generics.ListAPIView):
+    """GET: recent bulk recompute runs with their progress, newest first. POST: queue a run
+    (202 with the new run, or 200 with the run already under way)."""
+
+    serializer_class = RecomputeRunOutputSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.recompute_run_list()
 
     @extend_schema(
         request=None,
@@ -293,15 +306,4 @@ class RecomputeStartApi(APIView):
     )
     def post(self, request):
         run, created = services.segment_recompute_start(actor=request.user)
-        return Response(
-            RecomputeRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
-        )
-
-
-class RecomputeRunDetailApi(generics.RetrieveAPIView):
-    """Progress of one recompute run."""
-
-    serializer_class = RecomputeRunOutputSerializer
-
-    def get_object(self):
-        return selectors.recompute_run_get(pk=self.kwargs["pk"])
+        return Response(RecomputeRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)

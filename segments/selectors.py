@@ -123,13 +123,8 @@ def recompute_runs(*, limit: int = 20) -> list[SegmentRecomputeRun]:
     return list(SegmentRecomputeRun.objects.order_by("-created_at", "-pk")[:limit])
 
 
-def recompute_run_get(*, pk) -> SegmentRecomputeRun:
-    from django.http import Http404
-
-    try:
-        return SegmentRecomputeRun.objects.get(pk=pk)
-    except (SegmentRecomputeRun.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def recompute_run_list():
+    return SegmentRecomputeRun.objects.order_by("-created_at", "-pk")
 
 
 def land_attributes() -> QuerySet[LandAttribute]:

@@ -4,6 +4,7 @@ override on the customer page, and parcel assessments (the city map)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -63,9 +64,12 @@ def rules(request):
 
 
 @login_required
-def rule_edit(request, pk=None):
+def rule_edit(request):
     if not services.can_edit_rules(request.user):
         raise PermissionDenied
+    pk = request.GET.get("pk", "")
+    if request.resolver_match.url_name == "rule-edit" and not pk:
+        raise Http404
     rule = selectors.rule_get(pk=pk) if pk else AssignmentRule()
     form = AssignmentRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
@@ -93,9 +97,13 @@ def recompute_start(request):
 
 
 @login_required
-@require_POST
 def customer_override(request, customer_pk):
-    customer, _assignment = selectors.customer_segment_get(actor=request.user, customer_pk=customer_pk)
+    customer, assignment = selectors.customer_segment_get(actor=request.user, customer_pk=customer_pk)
+    if request.method != "POST":
+        form = OverrideForm(initial={"segment": assignment.segment_id if assignment else None})
+        return render(request, "segments/override.html", {
+            "customer": customer, "assignment": assignment, "form": form, "can_override": services.can_override(request.user),
+        })
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:

@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from estates import selectors as estates_selectors
 from estates.models import LifecycleStage, Project
@@ -81,8 +80,11 @@ def _save_form(request, form, save, success_url, template_context, template="tou
 
 
 @login_required
-def touchpoint_edit(request, code=None):
+def touchpoint_edit(request):
     _require_editor(request.user)
+    code = request.GET.get("code", "")
+    if request.resolver_match.url_name == "touchpoint-edit" and not code:
+        raise Http404
     touchpoint = selectors.touchpoint_get(code=code) if code else None
     form = TouchpointForm(request.POST or None, instance=touchpoint)
     title = _("Edit touchpoint") if touchpoint else _("New touchpoint")
@@ -96,8 +98,10 @@ def touchpoint_edit(request, code=None):
 
 
 @login_required
-def point_edit(request, code=None, touchpoint_code=None):
+def point_edit(request):
     _require_editor(request.user)
+    code = request.GET.get("code", "") if request.resolver_match.url_name == "point-edit" else ""
+    touchpoint_code = request.GET.get("touchpoint", "")
     if code:
         point = selectors.sensitivity_point_get(code=code)
         touchpoint = point.touchpoint
@@ -165,9 +169,10 @@ def project_checks(request, code):
 
 
 @login_required
-@require_POST
 def follow_up_close(request, pk):
     follow_up = selectors.follow_up_get(actor=request.user, pk=pk)
+    if request.method != "POST":
+        return render(request, "touchpoints/follow_up_close.html", {"follow_up": follow_up})
     services.follow_up_close(actor=request.user, follow_up=follow_up, note=request.POST.get("note", "")[:1000])
     messages.success(request, _("Follow-up closed."))
     return redirect("touchpoints:project-checks", code=follow_up.project.code)

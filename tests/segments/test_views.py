@@ -157,3 +157,13 @@ def test_segments_page_in_english_shows_english_profiles(staff_client):
     html = staff_client.get("/segments/").content.decode()
     assert "Education-first families" in html
     assert "Families with children aged 0–17" in html
+
+
+def test_override_page_shows_the_form_to_managers(manager_client, buyer):
+    assert 'name="reason"' in manager_client.get(f"/segments/customers/{buyer.pk}/override/").content.decode()
+
+
+def test_override_page_shows_staff_the_segment_without_the_form(staff_client, buyer):
+    response = staff_client.get(f"/segments/customers/{buyer.pk}/override/")
+    assert response.status_code == 200
+    assert 'name="reason"' not in response.content.decode()

@@ -31,7 +31,7 @@ def test_catalogue_page_with_unknown_grade_is_a_400_with_an_error(staff_client):
 
 
 def test_staff_cannot_open_the_point_editor(staff_client):
-    assert staff_client.get("/touchpoints/points/SAL-02-1/edit/").status_code == 403
+    assert staff_client.get("/touchpoints/catalogue/points/edit/?code=SAL-02-1").status_code == 403
 
 
 def test_group_centre_edits_a_point_in_the_page(group_client):
@@ -46,7 +46,7 @@ def test_group_centre_edits_a_point_in_the_page(group_client):
         "order": 1,
         "is_active": "on",
     }
-    response = group_client.post("/touchpoints/points/SAL-02-1/edit/", data)
+    response = group_client.post("/touchpoints/catalogue/points/edit/?code=SAL-02-1", data)
     assert response.status_code == 302
     point.refresh_from_db()
     assert (point.grade, point.standard) == ("B", "新标准")
@@ -55,7 +55,7 @@ def test_group_centre_edits_a_point_in_the_page(group_client):
 def test_group_centre_cannot_save_an_unknown_grade(group_client):
     point = SensitivityPoint.objects.get(code="SAL-02-1")
     data = {"code": point.code, "name": point.name, "grade": "D", "standard": "x", "order": 1}
-    response = group_client.post("/touchpoints/points/SAL-02-1/edit/", data)
+    response = group_client.post("/touchpoints/catalogue/points/edit/?code=SAL-02-1", data)
     assert response.status_code == 400
     point.refresh_from_db()
     assert point.grade == "A"
@@ -70,7 +70,7 @@ def test_group_centre_adds_a_point_to_a_touchpoint(group_client):
         "standard": "有人引导",
         "order": 9,
     }
-    assert group_client.post("/touchpoints/catalogue/SAL-01/points/new/", data).status_code == 302
+    assert group_client.post("/touchpoints/catalogue/points/new/?touchpoint=SAL-01", data).status_code == 302
     assert SensitivityPoint.objects.get(code="SAL-01-9").touchpoint.code == "SAL-01"
 
 
@@ -185,3 +185,20 @@ def test_checks_page_links_the_follow_up_to_its_risk_item(staff_client, project,
     item = RiskItem.objects.get()
     html = staff_client.get("/touchpoints/projects/SZ-GG/checks/").content.decode()
     assert f'href="/risk/items/{item.pk}/"' in html
+
+
+def test_closing_a_follow_up_asks_first_then_closes(staff_client, project, staff):
+    from touchpoints.models import FollowUp
+
+    services.point_check_record(
+        actor=staff, project=project, point=SensitivityPoint.objects.get(code="SAL-02-1"), status="issue", evidence="x"
+    )
+    follow_up = FollowUp.objects.get()
+    assert staff_client.get(f"/touchpoints/follow-ups/{follow_up.pk}/close/").status_code == 200
+    assert staff_client.post(f"/touchpoints/follow-ups/{follow_up.pk}/close/", {"note": "已处理"}).status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.status == "closed"
+
+
+def test_editing_a_touchpoint_without_a_code_is_404(group_client):
+    assert group_client.get("/touchpoints/catalogue/edit/").status_code == 404
