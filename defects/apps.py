@@ -10,6 +10,7 @@ class DefectsConfig(AppConfig):
     def ready(self):
         from estates import panels
 
-        from .panels import project_panel_context
+        from .panels import complaint_panel_context, project_panel_context
 
         panels.register("project", order=30, template="defects/_project_panel.html", context=project_panel_context)
+        panels.register("complaint", order=30, template="defects/_complaint_panel.html", context=complaint_panel_context)

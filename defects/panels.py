@@ -15,7 +15,7 @@ def project_panel_context(request, project) -> dict:
 def complaint_panel_context(request, complaint) -> dict:
     """The complaint page's list of the defects it revealed (one query).
 
-    Not registered: the complaint page does not render panels yet. To show it, the complaints app
+    Registered in DefectsConfig.ready(); the complaint page renders the "complaint" panels.
     adds ``{% for panel in panels %}{% include panel.template with panel=panel %}{% endfor %}`` with
     ``panels.render_context("complaint", request, complaint)``, and DefectsConfig.ready() registers
     ``panels.register("complaint", template="defects/_complaint_panel.html", context=complaint_panel_context)``.
