@@ -33,14 +33,21 @@ def cluster_attach(*, complaint: Complaint, now: datetime) -> GroupCluster:
 
     since = now - rules.CLUSTER_WINDOW
     signature = rules.text_signature(complaint.title)
-    candidates = GroupCluster.objects.select_for_update().filter(
-        project=complaint.project, category=complaint.category, last_at__gte=since
-    )
+    candidates = GroupCluster.objects.filter(project=complaint.project, category=complaint.category, last_at__gte=since)
     if complaint.building_id:
-        cluster = candidates.filter(building_id=complaint.building_id).order_by("-last_at").first()
+        candidates = candidates.filter(building_id=complaint.building_id)
+        limit = 1
     else:
-        recent = candidates.filter(building__isnull=True).order_by("-last_at")[:CANDIDATES]
-        cluster = next((c for c in recent if rules.near_identical(c.signature, signature)), None)
+        candidates = candidates.filter(building__isnull=True)
+        limit = CANDIDATES
+    # Lock in primary-key order, then choose by recency: locking in last_at order (a column every
+    # filing moves) let two filings lock the same clusters in opposite orders and deadlock (load run).
+    ids = list(candidates.order_by("-last_at").values_list("pk", flat=True)[:limit])
+    locked = sorted(GroupCluster.objects.select_for_update().filter(pk__in=ids).order_by("pk"), key=lambda c: c.last_at, reverse=True)
+    if complaint.building_id:
+        cluster = locked[0] if locked else None
+    else:
+        cluster = next((c for c in locked if rules.near_identical(c.signature, signature)), None)
     if cluster is None:
         cluster = GroupCluster.objects.create(
             project=complaint.project,

@@ -13,6 +13,7 @@ Two checks are excluded, on purpose and narrowly:
 
 import pytest
 import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
@@ -21,8 +22,9 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from crm_site.wsgi import application
-
+# Not crm_site.wsgi: get_wsgi_application() runs django.setup() again, which re-applies LOGGING and
+# drops the whole-run log capture (tests/security/log_capture.py) from the root logger.
+application = WSGIHandler()
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 CSRF = "a" * 32  # a session caller sends the same secret as cookie and header (Django's double submit)
