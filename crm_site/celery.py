@@ -18,6 +18,8 @@ def collect_beat_schedule() -> dict:
 
     schedule = {
         "heartbeat": {"task": "crm_site.tasks.heartbeat", "schedule": 60.0},
+        # Every six hours and idempotent, so a missed 1st of the month still gets its reports.
+        "dashboards-monthly-reports": {"task": "crm_site.tasks.monthly_reports_build_due", "schedule": 6 * 3600.0},
     }
     for name in settings.TOUCHSTONE_APPS:
         try:
