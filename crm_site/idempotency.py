@@ -34,12 +34,15 @@ def _principal(request) -> str | None:
 
 
 class _Shim:
-    """The two attributes ApiKeyAuthentication reads from a DRF request."""
+    """Enough of a DRF request for ApiKeyAuthentication: ``query_params``, the rest from Django's request."""
 
     def __init__(self, request):
         self._request = request
-        self.META = request.META
         self.query_params = request.GET
+
+    def __getattr__(self, name):
+        # META, headers, ... (DRF's get_authorization_header reads request.headers).
+        return getattr(self._request, name)
 
 
 class IdempotencyMiddleware:

@@ -215,6 +215,10 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        # Chinese names are family name first with no space (王芳); others "First Last".
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
         return self.get_full_name() or self.username
 
 

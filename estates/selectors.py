@@ -21,8 +21,10 @@ def project_get_by_pk(*, actor, pk) -> Project:
     return get_in_scope_or_404(Project.objects.all(), actor, project_field="pk", pk=pk)
 
 
-def unit_list(*, actor, project: Project | None = None) -> QuerySet[Unit]:
+def unit_list(*, actor, project: Project | None = None, with_buyers: bool = False) -> QuerySet[Unit]:
     qs = scope_to_actor(Unit.objects.select_related("project", "building"), actor)
+    if with_buyers:
+        qs = qs.prefetch_related(Prefetch("contracts", queryset=Contract.objects.prefetch_related("customers")))
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("project__code", "number")

