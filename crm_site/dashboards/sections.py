@@ -139,18 +139,26 @@ def milestones(project_ids: list[int], *, today: dt.date) -> dict[int, list[dict
 
 
 # --- the feature apps ---------------------------------------------------------------------------
-# Registered below once each app's selectors are merged into main; see FEATURE_SECTIONS.
+# One adapter per app in ``sources/``, in page order; tests may replace the list.
 
-FEATURE_SECTIONS: list = []
+FEATURE_SECTIONS: list | None = None
+
+
+def _registry() -> list:
+    if FEATURE_SECTIONS is not None:
+        return FEATURE_SECTIONS
+    from .sources import complaints
+
+    return [complaints.SECTION]
 
 
 def feature_sections() -> list:
     """The adapters whose app selectors are present, in page order."""
-    return [s for s in FEATURE_SECTIONS if s.available()]
+    return [s for s in _registry() if s.available()]
 
 
 def missing_sections() -> list:
-    return [s for s in FEATURE_SECTIONS if not s.available()]
+    return [s for s in _registry() if not s.available()]
 
 
 SECTION_TITLES = {

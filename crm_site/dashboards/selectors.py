@@ -74,10 +74,11 @@ def _cached(key: str, build):
 def project_dashboard(*, actor, project: Project, period: Period) -> dict:
     """All figures of one project's dashboard for ``period`` (the actor's access already checked)."""
     key = f"dash:p:{_scope_key(actor)}:{project.pk}:{_version(project.pk)}:{period.key}:{period.end}:{translation.get_language()}"
-    return _cached(key, lambda: project_dashboard_build(project=project, period=period))
+    return _cached(key, lambda: project_dashboard_build(actor=actor, project=project, period=period))
 
 
-def project_dashboard_build(*, project: Project, period: Period, today: dt.date | None = None) -> dict:
+def project_dashboard_build(*, actor, project: Project, period: Period, today: dt.date | None = None) -> dict:
+    """Build one project's figures; ``actor`` is handed to the apps' selectors, which scope by it."""
     today = today or timezone.localdate()
     pids = [project.pk]
     data = {
@@ -87,7 +88,7 @@ def project_dashboard_build(*, project: Project, period: Period, today: dt.date 
         "missing": [str(s.title) for s in sections.missing_sections()],
     }
     for section in sections.feature_sections():
-        data["sections"].append(section.project_detail(project=project, period=period, today=today))
+        data["sections"].append(section.project_detail(actor=actor, project=project, period=period, today=today))
     data["kpis"] = [k for s in data["sections"] for k in s.get("kpis", [])]
     return data
 
@@ -110,7 +111,8 @@ def group_dashboard_build(*, projects: list[Project], period: Period, today: dt.
     pids = [p.pk for p in projects]
     portfolio = sections.portfolio(pids, period, today=today)
     stones = sections.milestones(pids, today=today)
-    per_section = [(s, s.per_project(project_ids=pids, period=period, today=today)) for s in sections.feature_sections()]
+    codes = {p.pk: p.code for p in projects}
+    per_section = [(s, s.per_project(project_ids=pids, period=period, today=today, codes=codes)) for s in sections.feature_sections()]
     rows = []
     for p in projects:
         kpis, overdue, extra = [], 0, {}

@@ -48,11 +48,42 @@ class StubSection:
         num, den, _overdue = self.figures.get(pid, (0, 0, 0))
         return [sections.kpi(key="complaint_on_time", label="On time", num=num, den=den, target=90, op="gte")]
 
-    def per_project(self, *, project_ids, period, today):
+    def per_project(self, *, project_ids, period, today, codes=None):
         return {pid: {"kpis": self._kpis(pid), "overdue": self.figures.get(pid, (0, 0, 0))[2]} for pid in project_ids}
 
-    def project_detail(self, *, project, period, today):
+    def project_detail(self, *, actor, project, period, today):
         return {"key": self.key, "title": self.title, "kpis": self._kpis(project.pk), "figures": [], "charts": [], "tables": []}
 
     def heatmap(self, figures, projects):
         return None
+
+
+DEMO_PROJECTS = [
+    ("SZ-GG", "深圳光谷花园", "深圳", "深圳城市公司", "delivery", 40, 12),
+    ("SZ-HW", "深圳海湾一号", "深圳", "深圳城市公司", "post_delivery", 30, -3),
+    ("GZ-YJ", "广州云璟", "广州", "广州城市公司", "sales", 25, 30),
+    ("CD-JC", "成都锦城府", "成都", "成都城市公司", "construction", 20, 0),
+]
+
+
+def demo_portfolio(today=None):
+    """Four projects in three cities with units, owners, handovers and milestones (some late)."""
+    from tests.factories import ProjectFactory
+
+    today = today or dt.date.today()
+    projects = []
+    for code, name, city, company, stage, units, slip in DEMO_PROJECTS:
+        p = ProjectFactory(code=code, name=name, city=city, company=company, stage=stage)
+        portfolio_rows(p, units=units, today=today, handover_days=(-120, -40, 12, 25, 60, 200))
+        land = today - dt.timedelta(days=900)
+        plan = {"land": 0, "design": 120, "construction_start": 240, "sales_opening": 330, "topping_out": 600, "handover": 930}
+        for kind, offset in plan.items():
+            planned = land + dt.timedelta(days=offset)
+            actual = None
+            if planned <= today:
+                actual = planned + dt.timedelta(days=int(offset * slip / 100))
+                if actual > today:
+                    actual = None
+            MilestoneFactory(project=p, kind=kind, planned_on=planned, actual_on=actual)
+        projects.append(p)
+    return projects

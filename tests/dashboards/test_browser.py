@@ -1,0 +1,48 @@
+"""Both dashboards in chromium on demo-like data, and a drill-down from a figure to its list."""
+
+import os
+
+import pytest
+
+from estates.models import Role
+from tests.browser.conftest import browser_page, shot  # noqa: F401 - the fixture
+from tests.dashboards.factories import demo_portfolio
+from tests.factories import UserFactory
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pass-Touchstone-1")
+    page.click("button[type=submit]")
+
+
+def test_project_and_group_dashboards_render_with_charts(browser_page, live_server, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    projects = demo_portfolio()
+    UserFactory(username="wang", first_name="王经理", role=Role.GROUP_CENTRE)
+    page = browser_page
+    login(page, live_server.url, "wang")
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_url("**/dashboard/projects/**")
+    page.wait_for_selector(".chart-canvas svg, .chart-canvas canvas")
+    assert page.locator("h1").first.inner_text().startswith(projects[3].name) or page.locator("h1").count() == 1
+    shot(page, "dashboards-project")
+
+    page.goto(f"{live_server.url}/dashboard/group/")
+    page.wait_for_selector("[data-chart=chart-group-schedule-data] svg")
+    ranked = page.locator("table.ranking tbody tr td:nth-child(2) a").all_inner_texts()
+    assert len(ranked) == 4
+    shot(page, "dashboards-group")
+
+    # Drill down: a figure opens the list behind it.
+    page.goto(f"{live_server.url}/dashboard/projects/SZ-GG/")
+    page.locator("a.figure").first.click()
+    page.wait_for_url("**/projects/SZ-GG/")
+    assert page.locator("h1").first.inner_text().startswith("深圳光谷花园")
+    shot(page, "dashboards-drilldown")
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []
