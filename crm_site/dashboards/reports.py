@@ -28,6 +28,7 @@ from .selectors import dashboard_projects, invalidate_project, project_dashboard
 
 log = logging.getLogger(__name__)
 
+
 class _System:
     """The worker's actor when it reads for a report: the project was chosen by id already."""
 

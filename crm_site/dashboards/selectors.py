@@ -112,7 +112,9 @@ def group_dashboard_build(*, projects: list[Project], period: Period, today: dt.
     portfolio = sections.portfolio(pids, period, today=today)
     stones = sections.milestones(pids, today=today)
     codes = {p.pk: p.code for p in projects}
-    per_section = [(s, s.per_project(project_ids=pids, period=period, today=today, codes=codes)) for s in sections.feature_sections()]
+    per_section = [
+        (s, s.per_project(project_ids=pids, period=period, today=today, codes=codes)) for s in sections.feature_sections()
+    ]
     rows = []
     for p in projects:
         kpis, overdue, extra = [], 0, {}

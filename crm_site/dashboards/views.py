@@ -114,7 +114,7 @@ def group_dashboard(request):
             "period_choices": periods.CHOICES,
             "data": data,
             "totals": {"kpis": sections.rollup_kpis([r["kpis"] for r in data["rows"]])},
-            "rollups": [(_("By city"), data["cities"]), (_("By city company"), data["companies"])],
+            "rollups": [(_("By city"), _("City"), data["cities"]), (_("By city company"), _("City company"), data["companies"])],
             "group_charts": _group_charts(data, period),
         },
     )

@@ -9,8 +9,9 @@
 
   function axisLabel(categories, horizontal) {
     var long = categories.some(function (c) { return c.length > 5; });
-    return { interval: 0, rotate: !horizontal && long && categories.length > 4 ? 30 : 0, fontFamily: FONT,
-             formatter: function (v) { return v.length > 12 ? v.slice(0, 11) + "…" : v; } };
+    return { interval: horizontal || categories.length <= 10 ? 0 : "auto", fontFamily: FONT,
+             rotate: !horizontal && long && categories.length > 4 ? 30 : 0,
+             formatter: function (v) { return v.length > 16 ? v.slice(0, 15) + "…" : v; } };
   }
 
   function option(spec) {
@@ -31,12 +32,13 @@
     }
     var catAxis = { type: "category", data: spec.categories, axisLabel: axisLabel(spec.categories, horizontal), axisTick: { alignWithLabel: true } };
     var valAxis = { type: "value", axisLabel: { formatter: "{value}" + unit }, splitLine: { lineStyle: { color: "#edf2f7" } } };
+    if (unit === "%" && spec.band == null) { valAxis.min = 0; valAxis.max = 100; }
     var series = spec.series.map(function (s, i) {
       var out = { name: s.name, type: spec.kind === "line" ? "line" : "bar", data: s.data, barMaxWidth: 38,
                   label: { show: spec.series.length === 1 && spec.categories.length <= 12, position: horizontal ? "right" : "top",
                            formatter: function (p) { return p.value == null ? "" : p.value + unit; } } };
       if (spec.kind === "stacked") { out.stack = "total"; out.label.show = false; }
-      if (spec.kind === "line") { out.smooth = true; out.symbolSize = 6; out.connectNulls = false; }
+      if (spec.kind === "line") { out.symbolSize = 6; out.connectNulls = true; }
       if (i === 0 && spec.target != null) {
         out.markLine = { symbol: "none", lineStyle: { type: "dashed", color: "#c0392b" }, label: { formatter: "目标 {c}" + unit },
                          data: [horizontal ? { xAxis: spec.target } : { yAxis: spec.target }] };

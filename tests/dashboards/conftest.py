@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser.conftest import browser_page  # noqa: F401 - the shared chromium fixture, for test_browser.py
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

@@ -77,13 +77,46 @@ def demo_portfolio(today=None):
         portfolio_rows(p, units=units, today=today, handover_days=(-120, -40, 12, 25, 60, 200))
         land = today - dt.timedelta(days=900)
         plan = {"land": 0, "design": 120, "construction_start": 240, "sales_opening": 330, "topping_out": 600, "handover": 930}
-        for kind, offset in plan.items():
+        for step, (kind, offset) in enumerate(plan.items()):
             planned = land + dt.timedelta(days=offset)
             actual = None
             if planned <= today:
-                actual = planned + dt.timedelta(days=int(offset * slip / 100))
+                actual = planned + dt.timedelta(days=int(offset * slip * (0.4 + 0.3 * step) / 100))
                 if actual > today:
                     actual = None
             MilestoneFactory(project=p, kind=kind, planned_on=planned, actual_on=actual)
         projects.append(p)
+    if sections.app_selectors("complaints", "complaint_kpis") is not None:
+        from django.utils import timezone
+
+        for shift, (p, n) in enumerate(zip(projects, (60, 24, 40, 12), strict=True)):
+            complaint_rows(p, n, now=timezone.now(), shift=shift)
     return projects
+
+
+CATS = ["construction_quality", "construction_quality", "planning_design", "property", "sales", "service"]
+TITLES = ["主卧卫生间天花板渗水", "外墙空鼓开裂", "小区绿化与宣传不符", "物业维修响应慢", "车位配比与销售承诺不符", "客服电话无人接听",
+          "地下车库积水", "窗户密封不严漏风"]
+
+
+def complaint_rows(project, n: int = 12, *, now, shift: int = 0):
+    """``n`` complaints with a spread of ages, outcomes and revisits, written as rows (no services)."""
+    from complaints.models import Complaint, Revisit
+
+    def at(days_ago):
+        return now - dt.timedelta(days=days_ago)
+
+    for i in range(n):
+        created = at(3 + (i * 4) % 45)  # some inside the 30-day period, some before it
+        status = ["received", "in_progress", "on_hold", "resolved", "closed", "closed", "closed"][(i + shift) % (6 + shift % 2)]
+        resolved = created + dt.timedelta(hours=20 + (i % 3) * 40) if status in ("resolved", "closed") else None
+        c = Complaint.objects.create(
+            project=project, channel="hotline", category=CATS[i % len(CATS)], title=TITLES[i % len(TITLES)], description="…",
+            severity=i % 4, status=status, occurred_at=created, escalation_level=1 if i % 5 == 0 else 0,
+            first_response_due=created + dt.timedelta(hours=24), first_responded_at=created + dt.timedelta(hours=2 + (i % 2) * 30),
+            resolution_due=created + dt.timedelta(hours=72) if i % 7 else now - dt.timedelta(hours=5),
+            resolved_at=resolved, closed_at=resolved + dt.timedelta(hours=30) if status == "closed" else None)
+        Complaint.objects.filter(pk=c.pk).update(created_at=created)
+        if resolved and i % 4 != 3:
+            Revisit.objects.create(complaint=c, satisfied=i % 3 != 0, score=4, created_at=resolved + dt.timedelta(hours=10))
+    return list(Complaint.objects.filter(project=project))

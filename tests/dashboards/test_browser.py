@@ -4,8 +4,9 @@ import os
 
 import pytest
 
+from crm_site.dashboards import sections
 from estates.models import Role
-from tests.browser.conftest import browser_page, shot  # noqa: F401 - the fixture
+from tests.browser.conftest import shot
 from tests.dashboards.factories import demo_portfolio
 from tests.factories import UserFactory
 
@@ -45,4 +46,11 @@ def test_project_and_group_dashboards_render_with_charts(browser_page, live_serv
     page.wait_for_url("**/projects/SZ-GG/")
     assert page.locator("h1").first.inner_text().startswith("深圳光谷花园")
     shot(page, "dashboards-drilldown")
+
+    # With the complaints app: the overdue figure opens the inbox filtered to overdue complaints.
+    if sections.app_selectors("complaints", "complaint_kpis") is not None:
+        page.goto(f"{live_server.url}/dashboard/projects/SZ-GG/?period=90d")
+        page.locator("#section-complaints a.figure[data-key=overdue]").click()
+        page.wait_for_url("**/complaints/?project=SZ-GG&overdue=true")
+        shot(page, "dashboards-drilldown-complaints")
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,41 +67,80 @@ class ComplaintsSection:
             "complaint_closure": (counts["closed"], counts["filed"], self.link(code, period)),
             "complaint_revisit": (counts["revisited"], counts["resolved"], self.link(code, None, status="resolved")),
         }
-        return [kpi(key=k, label=label, num=pairs[k][0], den=pairs[k][1], target=target, op=op, url_=pairs[k][2])
-                for k, label, target, op in KPIS]
+        return [
+            kpi(key=k, label=label, num=pairs[k][0], den=pairs[k][1], target=target, op=op, url_=pairs[k][2])
+            for k, label, target, op in KPIS
+        ]
 
     # --- group page: every project at once --------------------------------------------------------
     def per_project(self, *, project_ids: list[int], period: Period, today: dt.date, codes: dict | None = None) -> dict:
         m, sel = _models(), _sel()
         lo, hi = period.start_at, period.end_at
         now = timezone.now()
-        blank = {"filed": 0, "closed": 0, "resolved": 0, "on_time": 0, "revisited": 0, "revisits": 0, "satisfied": 0,
-                 "open": 0, "overdue": 0, "escalated": 0, "major": 0}
+        blank = {
+            "filed": 0,
+            "closed": 0,
+            "resolved": 0,
+            "on_time": 0,
+            "revisited": 0,
+            "revisits": 0,
+            "satisfied": 0,
+            "open": 0,
+            "overdue": 0,
+            "escalated": 0,
+            "major": 0,
+        }
         counts = {pid: dict(blank) for pid in project_ids}
         by_category = {pid: defaultdict(int) for pid in project_ids}
         complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
-        for row in (complaints.filter(created_at__gte=lo, created_at__lt=hi).values("project_id", "category")
-                    .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))):
+        for row in (
+            complaints.filter(created_at__gte=lo, created_at__lt=hi)
+            .values("project_id", "category")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
+        ):
             counts[row["project_id"]]["filed"] += row["n"]
             counts[row["project_id"]]["closed"] += row["closed"]
             by_category[row["project_id"]][row["category"]] += row["n"]
-        for row in (complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi).values("project_id").annotate(
+        for row in (
+            complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+            .values("project_id")
+            .annotate(
                 resolved=Count("pk"),
-                on_time=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))),
-                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))))):
+                on_time=Count(
+                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
+                ),
+                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
+            )
+        ):
             counts[row["project_id"]].update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (m.Revisit.objects.filter(complaint__project_id__in=project_ids, created_at__gte=lo, created_at__lt=hi)
-                    .order_by().values("complaint__project_id")
-                    .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))):
+        for row in (
+            m.Revisit.objects.filter(complaint__project_id__in=project_ids, created_at__gte=lo, created_at__lt=hi)
+            .order_by()
+            .values("complaint__project_id")
+            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+        ):
             counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
-        for row in (complaints.filter(status__in=m.Complaint.OPEN_STATUSES).values("project_id").annotate(
-                open=Count("pk"), overdue=Count("pk", filter=sel.overdue_q(now)),
+        for row in (
+            complaints.filter(status__in=m.Complaint.OPEN_STATUSES)
+            .values("project_id")
+            .annotate(
+                open=Count("pk"),
+                overdue=Count("pk", filter=sel.overdue_q(now)),
                 escalated=Count("pk", filter=Q(escalation_level__gt=0)),
-                major=Count("pk", filter=Q(severity=m.Severity.MAJOR)))):
+                major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
+            )
+        ):
             counts[row["project_id"]].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
         codes = codes or {}
-        return {pid: {"kpis": self._kpis(counts[pid], codes.get(pid), period), "overdue": counts[pid]["overdue"],
-                      "counts": counts[pid], "by_category": dict(by_category[pid])} for pid in project_ids}
+        return {
+            pid: {
+                "kpis": self._kpis(counts[pid], codes.get(pid), period),
+                "overdue": counts[pid]["overdue"],
+                "counts": counts[pid],
+                "by_category": dict(by_category[pid]),
+            }
+            for pid in project_ids
+        }
 
     def heatmap(self, figures: dict, projects) -> dict:
         """Projects × categories, filed in the period; each cell links to the filtered inbox."""
@@ -127,47 +166,93 @@ class ComplaintsSection:
         k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
         summary = sel.complaint_project_summary(actor=actor, project=project, now=now)
         c = k["counts"]
-        counts = {"satisfied": c["satisfied"], "revisits": c["revisits"], "on_time": c["on_time"], "resolved": c["resolved"],
-                  "closed": c["closed"], "filed": c["filed"], "revisited": c["revisited"]}
+        counts = {
+            "satisfied": c["satisfied"],
+            "revisits": c["revisits"],
+            "on_time": c["on_time"],
+            "resolved": c["resolved"],
+            "closed": c["closed"],
+            "filed": c["filed"],
+            "revisited": c["revisited"],
+        }
         cat_labels, sev_labels = dict(m.Category.choices), {m.SEVERITY_CODES[s]: s.label for s in m.Severity}
         sev_order = [m.SEVERITY_CODES[s] for s in sorted(m.Severity, reverse=True)]
         categories = sorted(k["by_category"].items(), key=lambda kv: -kv[1]["filed"])
         open_sev = summary["by_severity"]
         figures = [
-            {"value": c["filed"], "label": _("Filed in the period"), "url": self.link(code, period)},
-            {"value": summary["open"], "label": _("Open now"), "url": self.link(code, None, open="1")},
-            {"value": summary["overdue"], "label": _("Overdue now"), "url": self.link(code, None, overdue="true"),
-             "tone": "bad" if summary["overdue"] else "ok"},
-            {"value": summary["escalated"], "label": _("Escalated"), "url": self.link(code, None, escalated="1"),
-             "tone": "warn" if summary["escalated"] else "plain"},
-            {"value": open_sev.get("major", 0), "label": _("Major (all time)"), "url": self.link(code, None, severity="major"),
-             "tone": "bad" if open_sev.get("major") else "plain"},
-            {"value": open_sev.get("hot", 0), "label": _("Hot (all time)"), "url": self.link(code, None, severity="hot"),
-             "tone": "warn" if open_sev.get("hot") else "plain"},
+            {"value": c["filed"], "key": "filed", "label": _("Filed in the period"), "url": self.link(code, period)},
+            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None, open="1")},
+            {
+                "value": summary["overdue"],
+                "key": "overdue",
+                "label": _("Overdue now"),
+                "url": self.link(code, None, overdue="true"),
+                "tone": "bad" if summary["overdue"] else "ok",
+            },
+            {
+                "value": summary["escalated"],
+                "key": "escalated",
+                "label": _("Escalated"),
+                "url": self.link(code, None, escalated="1"),
+                "tone": "warn" if summary["escalated"] else "plain",
+            },
+            {
+                "value": open_sev.get("major", 0),
+                "key": "major",
+                "label": _("Major (all time)"),
+                "url": self.link(code, None, severity="major"),
+                "tone": "bad" if open_sev.get("major") else "plain",
+            },
+            {
+                "value": open_sev.get("hot", 0),
+                "key": "hot",
+                "label": _("Hot (all time)"),
+                "url": self.link(code, None, severity="hot"),
+                "tone": "warn" if open_sev.get("hot") else "plain",
+            },
         ]
         section = {
-            "key": KEY, "title": self.title, "link": self.link(code, None),
+            "key": KEY,
+            "title": self.title,
+            "link": self.link(code, None),
             "kpis": self._kpis(counts, code, period),
             "figures": figures,
             "charts": [
                 self._trend(project, period),
                 charts.block(
-                    id="chart-complaint-categories", title=_("Complaints by category"),
+                    id="chart-complaint-categories",
+                    title=_("Complaints by category"),
                     headers=[_("Category"), _("Filed"), _("Closed")],
-                    spec=charts.chart(kind="hbar", categories=[cat_labels[v] for v, _b in categories],
-                                      links=[self.link(code, period, category=v) for v, _b in categories],
-                                      series=[{"name": _("Filed"), "data": [b["filed"] for _v, b in categories]},
-                                              {"name": _("Closed"), "data": [b["closed"] for _v, b in categories]}])),
+                    spec=charts.chart(
+                        kind="hbar",
+                        categories=[cat_labels[v] for v, _b in categories],
+                        links=[self.link(code, period, category=v) for v, _b in categories],
+                        series=[
+                            {"name": _("Filed"), "data": [b["filed"] for _v, b in categories]},
+                            {"name": _("Closed"), "data": [b["closed"] for _v, b in categories]},
+                        ],
+                    ),
+                ),
                 charts.block(
-                    id="chart-complaint-severity", title=_("Complaints by severity"),
+                    id="chart-complaint-severity",
+                    title=_("Complaints by severity"),
                     headers=[_("Severity"), _("Filed"), _("Closed")],
-                    spec=charts.chart(kind="bar", categories=[sev_labels[s] for s in sev_order],
-                                      links=[self.link(code, period, severity=s) for s in sev_order],
-                                      series=[{"name": _("Filed"), "data": [k["by_severity"][s]["filed"] for s in sev_order]},
-                                              {"name": _("Closed"), "data": [k["by_severity"][s]["closed"] for s in sev_order]}])),
+                    spec=charts.chart(
+                        kind="bar",
+                        categories=[sev_labels[s] for s in sev_order],
+                        links=[self.link(code, period, severity=s) for s in sev_order],
+                        series=[
+                            {"name": _("Filed"), "data": [k["by_severity"][s]["filed"] for s in sev_order]},
+                            {"name": _("Closed"), "data": [k["by_severity"][s]["closed"] for s in sev_order]},
+                        ],
+                    ),
+                ),
                 self._open_by_status(summary, code),
             ],
-            "tables": [self._overdue_table(actor, project, now, sel, sev_labels, m), self._clusters_table(actor, project, now, cat_labels)],
+            "tables": [
+                self._overdue_table(actor, project, now, sel, sev_labels, m),
+                self._clusters_table(actor, project, now, cat_labels),
+            ],
         }
         return section
 
@@ -175,10 +260,16 @@ class ComplaintsSection:
         m = _models()
         statuses = [s for s in m.Complaint.Status if s in m.Complaint.OPEN_STATUSES]
         return charts.block(
-            id="chart-complaint-open", title=_("Open complaints by status"), headers=[_("Status"), _("Complaints")],
-            spec=charts.chart(kind="bar", categories=[s.label for s in statuses],
-                              links=[self.link(code, None, status=s.value) for s in statuses],
-                              series=[{"name": _("Complaints"), "data": [summary["by_status"].get(s.value, 0) for s in statuses]}]))
+            id="chart-complaint-open",
+            title=_("Open complaints by status"),
+            headers=[_("Status"), _("Complaints")],
+            spec=charts.chart(
+                kind="bar",
+                categories=[s.label for s in statuses],
+                links=[self.link(code, None, status=s.value) for s in statuses],
+                series=[{"name": _("Complaints"), "data": [summary["by_status"].get(s.value, 0) for s in statuses]}],
+            ),
+        )
 
     def _trend(self, project, period: Period) -> dict:
         """The four KPIs week by week: three grouped queries over the period."""
@@ -194,46 +285,93 @@ class ComplaintsSection:
             return day - dt.timedelta(days=day.weekday())
 
         qs = m.Complaint.objects.filter(project=project).order_by()
-        for row in (qs.filter(created_at__gte=lo, created_at__lt=hi).annotate(w=TruncWeek("created_at", tzinfo=tz)).values("w")
-                    .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))):
+        for row in (
+            qs.filter(created_at__gte=lo, created_at__lt=hi)
+            .annotate(w=TruncWeek("created_at", tzinfo=tz))
+            .values("w")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
+        ):
             per.setdefault(week_of(row["w"]), dict(blank)).update(filed=row["n"], closed=row["closed"])
-        for row in (qs.filter(resolved_at__gte=lo, resolved_at__lt=hi).annotate(w=TruncWeek("resolved_at", tzinfo=tz)).values("w")
-                    .annotate(resolved=Count("pk"),
-                              on_time=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due"),
-                                                           resolved_at__lte=F("resolution_due"))),
-                              revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))))):
+        for row in (
+            qs.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+            .annotate(w=TruncWeek("resolved_at", tzinfo=tz))
+            .values("w")
+            .annotate(
+                resolved=Count("pk"),
+                on_time=Count(
+                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
+                ),
+                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
+            )
+        ):
             per.setdefault(week_of(row["w"]), dict(blank)).update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (m.Revisit.objects.filter(complaint__project=project, created_at__gte=lo, created_at__lt=hi).order_by()
-                    .annotate(w=TruncWeek("created_at", tzinfo=tz)).values("w")
-                    .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))):
+        for row in (
+            m.Revisit.objects.filter(complaint__project=project, created_at__gte=lo, created_at__lt=hi)
+            .order_by()
+            .annotate(w=TruncWeek("created_at", tzinfo=tz))
+            .values("w")
+            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+        ):
             per.setdefault(week_of(row["w"]), dict(blank)).update(revisits=row["calls"], satisfied=row["satisfied"])
         series = []
         for key, label, _t, _op in KPIS:
-            num, den = {"complaint_satisfaction": ("satisfied", "revisits"), "complaint_on_time": ("on_time", "resolved"),
-                        "complaint_closure": ("closed", "filed"), "complaint_revisit": ("revisited", "resolved")}[key]
+            num, den = {
+                "complaint_satisfaction": ("satisfied", "revisits"),
+                "complaint_on_time": ("on_time", "resolved"),
+                "complaint_closure": ("closed", "filed"),
+                "complaint_revisit": ("revisited", "resolved"),
+            }[key]
             series.append({"name": label, "data": [rules.ratio(per[w][num], per[w][den]) for w in weeks]})
         series.append({"name": _("Filed"), "data": [per[w]["filed"] for w in weeks]})
         spec = charts.chart(kind="line", categories=[w.strftime("%m-%d") for w in weeks], series=series[:4], unit="%")
-        block = charts.block(id="chart-complaint-trend", title=_("KPIs week by week"), spec=spec,
-                             headers=[_("Week of"), *[s["name"] for s in series[:4]]])
+        block = charts.block(
+            id="chart-complaint-trend",
+            title=_("KPIs week by week"),
+            spec=spec,
+            headers=[_("Week of"), *[s["name"] for s in series[:4]]],
+        )
         block["filed"] = series[4]["data"]
         return block
 
     def _overdue_table(self, actor, project, now, sel, sev_labels, m) -> dict:
         rows = []
-        overdue = (sel.complaint_list(actor=actor).filter(project=project).filter(sel.overdue_q(now))
-                   .order_by("resolution_due")[:OVERDUE_ROWS])
+        # The due time that was missed first: an unanswered complaint past its first-response due
+        # time counts from that; otherwise from its resolution due time. Ordered in the database.
+        missed = Case(
+            When(Q(status=m.Complaint.Status.RECEIVED, first_response_due__lt=now), then=F("first_response_due")),
+            default=F("resolution_due"),
+        )
+        overdue = (
+            sel.complaint_list(actor=actor)
+            .filter(project=project)
+            .filter(sel.overdue_q(now))
+            .annotate(missed_due=missed)
+            .order_by("missed_due", "pk")[:OVERDUE_ROWS]
+        )
         for c in overdue:
-            due = c.first_response_due if c.status == m.Complaint.Status.RECEIVED and c.first_response_due and c.first_response_due < now \
-                else c.resolution_due
+            due = c.missed_due
             hours = int((now - due).total_seconds() // 3600) if due else 0
-            rows.append({"cells": [c.reference or f"#{c.pk}", c.title, sev_labels.get(m.SEVERITY_CODES[m.Severity(c.severity)]),
-                                   c.assignee.display_name if c.assignee_id else "—",
-                                   timezone.localtime(due).strftime("%m-%d %H:%M") if due else "—", _past_due(hours)],
-                         "link": url("complaints:detail", c.pk), "tone": "bad" if hours >= 72 else "warn"})
-        return {"title": _("Overdue now, longest past due first"), "rows": rows,
-                "headers": [_("Reference"), _("Title"), _("Severity"), _("Responsible"), _("Due"), _("Past due")],
-                "empty": _("Nothing overdue.")}
+            rows.append(
+                {
+                    "cells": [
+                        c.reference or f"#{c.pk}",
+                        c.title,
+                        sev_labels.get(m.SEVERITY_CODES[m.Severity(c.severity)]),
+                        c.assignee.display_name if c.assignee_id else "—",
+                        timezone.localtime(due).strftime("%m-%d %H:%M") if due else "—",
+                        _past_due(hours),
+                    ],
+                    "link": url("complaints:detail", c.pk),
+                    "tone": "bad" if hours >= 72 else "warn",
+                }
+            )
+        return {
+            "title": _("Overdue now, longest past due first"),
+            "rows": rows,
+            "headers": [_("Reference"), _("Title"), _("Severity"), _("Responsible"), _("Due"), _("Past due")],
+            "numeric": [4, 5],
+            "empty": _("Nothing overdue."),
+        }
 
     def _clusters_table(self, actor, project, now, cat_labels) -> dict:
         """Group-complaint warnings: clusters of 3+ distinct complainants in the last 30 days."""
@@ -242,11 +380,25 @@ class ComplaintsSection:
         if sel is not None:
             since = now - dt.timedelta(days=30)
             for cl in sel.cluster_list(actor=actor, min_complainants=3).filter(project=project, last_at__gte=since)[:10]:
-                rows.append({"cells": [cat_labels.get(cl.category, cl.category), cl.building.name if cl.building_id else "—",
-                                       cl.complainant_count, timezone.localtime(cl.last_at).strftime("%Y-%m-%d")],
-                             "link": url("complaints:cluster", cl.pk), "tone": "bad" if cl.complainant_count >= 10 else "warn"})
-        return {"title": _("Group-complaint warnings (3 or more complainants in 30 days)"), "rows": rows,
-                "headers": [_("Category"), _("Building"), _("Complainants"), _("Latest")], "empty": _("No group-complaint warning.")}
+                rows.append(
+                    {
+                        "cells": [
+                            cat_labels.get(cl.category, cl.category),
+                            cl.building.name if cl.building_id else "—",
+                            cl.complainant_count,
+                            timezone.localtime(cl.last_at).strftime("%Y-%m-%d"),
+                        ],
+                        "link": url("complaints:cluster", cl.pk),
+                        "tone": "bad" if cl.complainant_count >= 10 else "warn",
+                    }
+                )
+        return {
+            "title": _("Group-complaint warnings (3 or more complainants in 30 days)"),
+            "rows": rows,
+            "headers": [_("Category"), _("Building"), _("Complainants"), _("Latest")],
+            "numeric": [2],
+            "empty": _("No group-complaint warning."),
+        }
 
 
 def _past_due(hours: int) -> str:
