@@ -1,7 +1,9 @@
 """Complaints on the dashboards.
 
 The project page composes the complaints app's own selectors (``complaint_kpis``,
-``complaint_project_summary``, ``complaint_list`` + ``overdue_q``, ``cluster_list``). The app has
+``complaint_list`` + ``overdue_q``, ``cluster_list``). ``complaint_project_summary`` counts a
+project's whole history (a scan of every row it ever had), while the page needs only what is open
+now, so open counts come from one query over open rows (``_open_counts``). The app has
 no per-project *grouped* aggregate, so the group page and the weekly trend are aggregated here
 from the app's models with the same definitions as ``complaint_kpis`` (its docstring), a fixed
 handful of grouped queries whatever the number of projects; a test holds the two to the same
@@ -35,7 +37,7 @@ OVERDUE_ROWS = 10
 
 
 def _sel():
-    return app_selectors("complaints", "complaint_kpis", "complaint_project_summary", "overdue_q", "complaint_list")
+    return app_selectors("complaints", "complaint_kpis", "overdue_q", "complaint_list")
 
 
 def _models():
@@ -74,7 +76,7 @@ class ComplaintsSection:
 
     # --- group page: every project at once --------------------------------------------------------
     def per_project(self, *, project_ids: list[int], period: Period, today: dt.date, codes: dict | None = None) -> dict:
-        m, sel = _models(), _sel()
+        m = _models()
         lo, hi = period.start_at, period.end_at
         now = timezone.now()
         blank = {
@@ -120,17 +122,8 @@ class ComplaintsSection:
             .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
         ):
             counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
-        for row in (
-            complaints.filter(status__in=m.Complaint.OPEN_STATUSES)
-            .values("project_id")
-            .annotate(
-                open=Count("pk"),
-                overdue=Count("pk", filter=sel.overdue_q(now)),
-                escalated=Count("pk", filter=Q(escalation_level__gt=0)),
-                major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
-            )
-        ):
-            counts[row["project_id"]].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
+        for pid, row in self._open_counts(project_ids, now).items():
+            counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
         codes = codes or {}
         return {
             pid: {
@@ -158,13 +151,40 @@ class ComplaintsSection:
         rows.sort(key=lambda r: -r["total"])
         return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
 
+    def _open_counts(self, project_ids: list[int], now) -> dict[int, dict]:
+        """Open complaints now, by project: status, overdue, escalated, major and hot — one query.
+
+        Only open rows are read (the (project, status) index), not the project's whole history.
+        """
+        m, sel = _models(), _sel()
+        out = {pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}} for pid in project_ids}
+        rows = (
+            m.Complaint.objects.filter(project_id__in=project_ids, status__in=m.Complaint.OPEN_STATUSES)
+            .order_by()
+            .values("project_id", "status")
+            .annotate(
+                n=Count("pk"),
+                overdue=Count("pk", filter=sel.overdue_q(now)),
+                escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+                major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
+                hot=Count("pk", filter=Q(severity=m.Severity.HOT)),
+            )
+        )
+        for row in rows:
+            o = out[row["project_id"]]
+            o["open"] += row["n"]
+            o["by_status"][row["status"]] = row["n"]
+            for key in ("overdue", "escalated", "major", "hot"):
+                o[key] += row[key]
+        return out
+
     # --- project page -------------------------------------------------------------------------------
     def project_detail(self, *, actor, project, period: Period, today: dt.date) -> dict:
         m, sel = _models(), _sel()
         code = project.code
         now = timezone.now()
         k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
-        summary = sel.complaint_project_summary(actor=actor, project=project, now=now)
+        summary = self._open_counts([project.pk], now)[project.pk]
         c = k["counts"]
         counts = {
             "satisfied": c["satisfied"],
@@ -178,7 +198,6 @@ class ComplaintsSection:
         cat_labels, sev_labels = dict(m.Category.choices), {m.SEVERITY_CODES[s]: s.label for s in m.Severity}
         sev_order = [m.SEVERITY_CODES[s] for s in sorted(m.Severity, reverse=True)]
         categories = sorted(k["by_category"].items(), key=lambda kv: -kv[1]["filed"])
-        open_sev = summary["by_severity"]
         figures = [
             {"value": c["filed"], "key": "filed", "label": _("Filed in the period"), "url": self.link(code, period)},
             {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None, open="1")},
@@ -197,18 +216,18 @@ class ComplaintsSection:
                 "tone": "warn" if summary["escalated"] else "plain",
             },
             {
-                "value": open_sev.get("major", 0),
+                "value": summary["major"],
                 "key": "major",
-                "label": _("Major (all time)"),
-                "url": self.link(code, None, severity="major"),
-                "tone": "bad" if open_sev.get("major") else "plain",
+                "label": _("Major, open"),
+                "url": self.link(code, None, severity="major", open="1"),
+                "tone": "bad" if summary["major"] else "plain",
             },
             {
-                "value": open_sev.get("hot", 0),
+                "value": summary["hot"],
                 "key": "hot",
-                "label": _("Hot (all time)"),
-                "url": self.link(code, None, severity="hot"),
-                "tone": "warn" if open_sev.get("hot") else "plain",
+                "label": _("Hot, open"),
+                "url": self.link(code, None, severity="hot", open="1"),
+                "tone": "warn" if summary["hot"] else "plain",
             },
         ]
         section = {
