@@ -7,6 +7,7 @@ An *actor* is a staff ``User`` or an ``ApiClient`` (which stands in for ``reques
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
@@ -44,10 +45,8 @@ def project_ids_for(actor) -> list[int] | None:
     cache = getattr(actor, "_touchstone_project_ids", None)
     if cache is None:
         cache = list(projects_for(actor).values_list("pk", flat=True))
-        try:
+        with suppress(AttributeError):  # plain objects without __dict__
             actor._touchstone_project_ids = cache
-        except AttributeError:  # pragma: no cover - plain objects without __dict__
-            pass
     return cache
 
 

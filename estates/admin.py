@@ -57,7 +57,7 @@ class ContractAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "department", "is_active"]
     list_filter = ["role", "department", "is_active"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Touchstone"), {"fields": ("role", "department", "projects", "phone")}),)
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Touchstone"), {"fields": ("role", "department", "projects", "phone")}))
     filter_horizontal = ["projects", "groups", "user_permissions"]
 
 
@@ -66,6 +66,11 @@ class ApiClientAdmin(admin.ModelAdmin):
     list_display = ["name", "key_prefix", "project_codes", "expires_at", "revoked_at", "last_used_at"]
     readonly_fields = ["key_prefix", "key_hash", "last_used_at"]
     actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        # A client made here would have no key (and a second one would clash on the empty hash):
+        # `manage.py create_api_client` makes them and prints the key once.
+        return False
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

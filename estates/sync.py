@@ -38,7 +38,7 @@ class CustomerRecordSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[])
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)  # the column's length
     household = HouseholdSerializer(required=False)
 
     def validate_phone(self, value):
@@ -176,6 +176,7 @@ def contracts_sync(*, actor, records) -> SyncResult:
         valid.append((index, rec))
     if not valid:
         return result
+    errors_before_write = list(result.errors)
     for attempt in range(2):
         try:
             counts, changed_customers = _write(actor, valid, result)
@@ -184,6 +185,7 @@ def contracts_sync(*, actor, records) -> SyncResult:
             # A concurrent sync inserted one of our keys first; the second pass sees its rows.
             if attempt:
                 raise
+            result.errors[:] = errors_before_write  # the rolled-back pass may have reported records
     result.created, result.updated, result.unchanged = counts
     if changed_customers:
         transaction.on_commit(partial(customers_changed.send, sender=Contract, customer_ids=sorted(changed_customers)))
@@ -301,7 +303,9 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     for index, rec in kept:
         pid = projects[rec["project"]["code"]].pk
         unit = units[(pid, rec["unit"]["number"])]
-        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"], "handover_on": rec.get("handover_on")}
+        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"]}
+        if "handover_on" in rec:  # absent keeps the date we have (as for customers); null clears it
+            values["handover_on"] = rec["handover_on"]
         if "status" in rec:
             values["status"] = rec["status"]
         contract = existing_contracts.get(rec["external_id"])

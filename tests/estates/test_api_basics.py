@@ -67,6 +67,14 @@ def test_a_malformed_page_is_404_not_500(api, project, page):
     assert api.get("/api/v1/projects/", {"page": page}).status_code == 404
 
 
+@pytest.mark.parametrize("page_size", ["0", "-5", "abc", "99999999999999999999"])
+def test_a_malformed_page_size_falls_back_to_the_default(api, project, page_size):
+    response = api.get("/api/v1/projects/", {"page_size": page_size})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_list_endpoints_run_a_constant_number_of_queries(api, project, django_assert_max_num_queries):
     for _ in range(3):
         ContractFactory(unit__building__project=project)
@@ -102,6 +110,18 @@ def test_customer_404_is_identical_for_missing_and_out_of_scope(api, project, ot
 
     assert missing.status_code == hidden.status_code == 404
     assert missing.content == hidden.content
+
+
+def test_unit_404_is_identical_for_missing_and_out_of_scope(api, project, other_project):
+    foreign = ContractFactory(unit__building__project=other_project).unit
+    own = ContractFactory(unit__building__project=project).unit
+
+    missing = api.get("/api/v1/units/999999/")
+    hidden = api.get(f"/api/v1/units/{foreign.pk}/")
+
+    assert missing.status_code == hidden.status_code == 404
+    assert missing.content == hidden.content
+    assert api.get(f"/api/v1/units/{own.pk}/").json()["number"] == own.number
 
 
 def test_unit_list_of_an_out_of_scope_project_looks_like_an_unknown_one(api, project, other_project):
