@@ -336,6 +336,7 @@ def report_list(request, code):
             "reports": reports.monthly_report_list(actor=request.user, project=project),
             "can_build": scorecard.can_manage_scorecard(request.user),
             "last_month": periods.previous_month(timezone.localdate()),
+            "weekly_url": sections.url("complaints:reports"),  # the complaints app's weekly report, once merged
         },
     )
 

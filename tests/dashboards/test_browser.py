@@ -47,6 +47,13 @@ def test_project_and_group_dashboards_render_with_charts(browser_page, live_serv
     assert page.locator("h1").first.inner_text().startswith("深圳光谷花园")
     shot(page, "dashboards-drilldown")
 
+    # The balanced scorecard, started from the standard one by a manager.
+    page.goto(f"{live_server.url}/dashboard/projects/SZ-GG/scorecard/")
+    page.click("form[action$='/scorecard/seed/'] button")
+    page.wait_for_selector(".perspective")
+    assert page.locator(".perspective").count() == 4
+    shot(page, "dashboards-scorecard")
+
     # With the complaints app: the overdue figure opens the inbox filtered to overdue complaints.
     if sections.app_selectors("complaints", "complaint_kpis") is not None:
         page.goto(f"{live_server.url}/dashboard/projects/SZ-GG/?period=90d")
