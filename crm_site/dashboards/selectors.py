@@ -98,7 +98,7 @@ def project_dashboard_build(*, actor, project: Project, period: Period, today: d
 
 def group_dashboard(*, actor, period: Period) -> dict:
     key = f"dash:g:{_scope_key(actor)}:{_version('group')}:{period.key}:{period.end}:{translation.get_language()}"
-    return _cached(key, lambda: group_dashboard_build(projects=list(dashboard_projects(actor=actor)), period=period))
+    return _cached(key, lambda: group_dashboard_build(actor=actor, projects=list(dashboard_projects(actor=actor)), period=period))
 
 
 def _rank_key(row: dict):
@@ -106,14 +106,14 @@ def _rank_key(row: dict):
     return (-row["failed"], -row["overdue"], -row["abnormal_milestones"], row["project"]["code"])
 
 
-def group_dashboard_build(*, projects: list[Project], period: Period, today: dt.date | None = None) -> dict:
+def group_dashboard_build(*, actor, projects: list[Project], period: Period, today: dt.date | None = None) -> dict:
+    """Every project's row side by side; ``projects`` are already the actor's (the apps scope again)."""
     today = today or timezone.localdate()
     pids = [p.pk for p in projects]
     portfolio = sections.portfolio(pids, period, today=today)
     stones = sections.milestones(pids, today=today)
-    codes = {p.pk: p.code for p in projects}
     per_section = [
-        (s, s.per_project(project_ids=pids, period=period, today=today, codes=codes)) for s in sections.feature_sections()
+        (s, s.per_project(actor=actor, projects=projects, period=period, today=today)) for s in sections.feature_sections()
     ]
     rows = []
     for p in projects:

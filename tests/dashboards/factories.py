@@ -48,7 +48,8 @@ class StubSection:
         num, den, _overdue = self.figures.get(pid, (0, 0, 0))
         return [sections.kpi(key="complaint_on_time", label="On time", num=num, den=den, target=90, op="gte")]
 
-    def per_project(self, *, project_ids, period, today, codes=None):
+    def per_project(self, *, actor, projects, period, today):
+        project_ids = [p.pk for p in projects]
         return {pid: {"kpis": self._kpis(pid), "overdue": self.figures.get(pid, (0, 0, 0))[2]} for pid in project_ids}
 
     def project_detail(self, *, actor, project, period, today):

@@ -1,4 +1,5 @@
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from estates.models import Contract, Milestone, Role, Unit
 from tests.dashboards.factories import MilestoneFactory, StubSection, portfolio_rows
 from tests.factories import ContractFactory, ProjectFactory, UserFactory
 
+GROUP = SimpleNamespace(is_authenticated=True, is_active=True, sees_all_projects=True, is_superuser=True, role="admin")
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)
 PERIOD = periods.resolve("30d", today=TODAY)
@@ -49,7 +51,7 @@ def _group_queries(user, n_projects):
     user.projects.set(projects)
     user = type(user).objects.get(pk=user.pk)  # fresh: no cached scope
     with CaptureQueriesContext(connection) as ctx:
-        data = selectors.group_dashboard_build(projects=list(selectors.dashboard_projects(actor=user)), period=PERIOD, today=TODAY)
+        data = selectors.group_dashboard_build(actor=GROUP, projects=list(selectors.dashboard_projects(actor=user)), period=PERIOD, today=TODAY)
     assert len(data["rows"]) == n_projects
     return len(ctx.captured_queries)
 
@@ -74,7 +76,7 @@ def test_project_dashboard_costs_the_same_queries_for_few_and_many_rows(db):
 
 def test_group_dashboard_ranks_projects_below_target_first(monkeypatch, project, other_project):
     monkeypatch.setattr(sections, "FEATURE_SECTIONS", [StubSection({project.pk: (9, 10, 0), other_project.pk: (5, 10, 2)})])
-    data = selectors.group_dashboard_build(projects=[project, other_project], period=PERIOD, today=TODAY)
+    data = selectors.group_dashboard_build(actor=GROUP, projects=[project, other_project], period=PERIOD, today=TODAY)
     assert [r["project"]["code"] for r in data["rows"]] == [other_project.code, project.code]
     assert [r["failed"] for r in data["rows"]] == [1, 0]
 
@@ -82,7 +84,7 @@ def test_group_dashboard_ranks_projects_below_target_first(monkeypatch, project,
 def test_city_rollup_divides_summed_counts_not_averaged_percentages(monkeypatch):
     a, b = ProjectFactory(city="深圳"), ProjectFactory(city="深圳")
     monkeypatch.setattr(sections, "FEATURE_SECTIONS", [StubSection({a.pk: (1, 1, 0), b.pk: (1, 9, 0)})])
-    data = selectors.group_dashboard_build(projects=[a, b], period=PERIOD, today=TODAY)
+    data = selectors.group_dashboard_build(actor=GROUP, projects=[a, b], period=PERIOD, today=TODAY)
     (city,) = data["cities"]
     assert (city["kpis"][0]["num"], city["kpis"][0]["den"], float(city["kpis"][0]["value"])) == (2, 10, 20.0)
 

@@ -75,7 +75,8 @@ class ComplaintsSection:
         ]
 
     # --- group page: every project at once --------------------------------------------------------
-    def per_project(self, *, project_ids: list[int], period: Period, today: dt.date, codes: dict | None = None) -> dict:
+    def per_project(self, *, actor, projects, period: Period, today: dt.date) -> dict:
+        project_ids, codes = [p.pk for p in projects], {p.pk: p.code for p in projects}
         m = _models()
         lo, hi = period.start_at, period.end_at
         now = timezone.now()
@@ -124,7 +125,6 @@ class ComplaintsSection:
             counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
         for pid, row in self._open_counts(project_ids, now).items():
             counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
-        codes = codes or {}
         return {
             pid: {
                 "kpis": self._kpis(counts[pid], codes.get(pid), period),
