@@ -28,10 +28,9 @@ LIVE_KPIS = {
     "complaint_closure": _("Complaints closed (%)"),
     "complaint_revisit": _("Complaints revisited (%)"),
     "survey_satisfaction": _("Survey satisfaction (%)"),
-    "survey_recommend": _("Owners who would recommend (%)"),
+    "survey_recommend": _("Recommend score (−100…100)"),
     "survey_response": _("Survey response rate (%)"),
     "defect_on_time": _("Rectifications on time (%)"),
-    "risk_closed": _("Risk items closed (%)"),
     "touchpoint_coverage": _("A-grade touchpoint coverage (%)"),
 }
 
@@ -52,7 +51,7 @@ DEFAULTS = [
         "客户忠诚",
         [
             ("满意度调查满意率", "%", "80", "gt", "survey_satisfaction"),
-            ("业主推荐率", "%", "70", "gte", "survey_recommend"),
+            ("业主推荐值", "分", "30", "gte", "survey_recommend"),
         ],
     ),
     (
@@ -60,7 +59,7 @@ DEFAULTS = [
         "缺陷与风险闭环",
         [
             ("缺陷按期整改率", "%", "90", "gte", "defect_on_time"),
-            ("风险预控项关闭率", "%", "100", "gte", "risk_closed"),
+            ("风险预控项按期关闭率", "%", "100", "gte", ""),
             ("重大投诉案例编写率", "%", "100", "gte", ""),
         ],
     ),

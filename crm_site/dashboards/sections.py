@@ -147,9 +147,9 @@ FEATURE_SECTIONS: list | None = None
 def _registry() -> list:
     if FEATURE_SECTIONS is not None:
         return FEATURE_SECTIONS
-    from .sources import complaints
+    from .sources import complaints, defects, risk, satisfaction, touchpoints
 
-    return [complaints.SECTION]
+    return [complaints.SECTION, defects.SECTION, risk.SECTION, satisfaction.SECTION, touchpoints.SECTION]
 
 
 def feature_sections() -> list:
@@ -166,6 +166,6 @@ SECTION_TITLES = {
     "defects": _("Defects"),
     "risk": _("Risk control"),
     "satisfaction": _("Satisfaction surveys"),
-    "touchpoints": _("Touchpoints"),
+    "touchpoints": _("Touchpoints and segments"),
     "segments": _("Customer segments"),
 }

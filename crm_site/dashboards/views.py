@@ -225,7 +225,10 @@ def group_export(request):
 def _live_kpis(request, project, month) -> dict:
     period = periods.month_period(month)
     data = selectors.project_dashboard(actor=request.user, project=project, period=period)
-    return {k["key"]: k["value"] for k in data["kpis"] if k["value"] is not None}
+    live = {k["key"]: k["value"] for k in data["kpis"] if k["value"] is not None}
+    for section in data["sections"]:  # figures a section offers the scorecard beside its KPIs
+        live.update({key: value for key, value in section.get("live", {}).items() if value is not None})
+    return live
 
 
 @login_required
