@@ -34,6 +34,7 @@ KPIS = [
 ]
 HEAT_LEVELS = (0, 1, 5, 20, 50, 100)  # cell shading thresholds of the heat map
 OVERDUE_ROWS = 10
+TREND_WINDOW = 4  # weeks pooled into each point of the trend
 
 
 def _sel():
@@ -340,12 +341,18 @@ class ComplaintsSection:
                 "complaint_closure": ("closed", "filed"),
                 "complaint_revisit": ("revisited", "resolved"),
             }[key]
-            series.append({"name": label, "data": [rules.ratio(per[w][num], per[w][den]) for w in weeks]})
+            # Each point pools the four weeks ending with it: a week of three complaints swings
+            # from 0 to 100 %, which says nothing a manager can act on.
+            data = []
+            for i in range(len(weeks)):
+                window = weeks[max(0, i - TREND_WINDOW + 1) : i + 1]
+                data.append(rules.ratio(sum(per[w][num] for w in window), sum(per[w][den] for w in window)))
+            series.append({"name": label, "data": data})
         series.append({"name": _("Filed"), "data": [per[w]["filed"] for w in weeks]})
         spec = charts.chart(kind="line", categories=[w.strftime("%m-%d") for w in weeks], series=series[:4], unit="%")
         block = charts.block(
             id="chart-complaint-trend",
-            title=_("KPIs week by week"),
+            title=_("KPIs week by week (rolling four weeks)"),
             spec=spec,
             headers=[_("Week of"), *[s["name"] for s in series[:4]]],
         )
