@@ -192,6 +192,16 @@ def contracts_sync(*, actor, records) -> SyncResult:
     return result
 
 
+def _customers_with_contracts_outside(actor, customer_ids: set[str]) -> set[str]:
+    """External ids of these customers that hold a contract in a project the actor may not write."""
+    if not customer_ids:
+        return set()
+    rows = Contract.customers.through.objects.filter(customer__external_id__in=customer_ids).values_list(
+        "customer__external_id", "contract__project__code"
+    )
+    return {ext for ext, code in rows if not access.can_write_project_code(actor, code)}
+
+
 @transaction.atomic
 def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     # Existing contracts that belong to a project outside the actor's scope must not be touched.
@@ -199,11 +209,19 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     existing_contracts = {
         c.external_id: c for c in Contract.objects.select_for_update().filter(external_id__in=ext_ids).select_related("project", "unit")
     }
+    # A customer who also owns in a project outside the actor's scope is not theirs to rewrite:
+    # one sales system must not change the name or phone another project's records rely on.
+    foreign_customers = _customers_with_contracts_outside(actor, {c["external_id"] for _i, rec in valid for c in rec["customers"]})
     kept = []
     for index, rec in valid:
         existing = existing_contracts.get(rec["external_id"])
         if existing is not None and not access.can_write_project_code(actor, existing.project.code):
             result.errors.append({"index": index, "errors": {"external_id": [_("This contract belongs to a project outside your scope.")]}})
+            continue
+        foreign = sorted(c["external_id"] for c in rec["customers"] if c["external_id"] in foreign_customers)
+        if foreign:
+            result.errors.append({"index": index, "errors": {"customers": [
+                _("Customer %(ids)s has contracts in a project outside your scope.") % {"ids": ", ".join(foreign)}]}})
             continue
         kept.append((index, rec))
     result.errors.sort(key=lambda e: e["index"])

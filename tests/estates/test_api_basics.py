@@ -282,3 +282,24 @@ def test_staff_sessions_get_idempotency_too(staff, project):
 
     assert again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_used_on_another_endpoint_is_refused_not_replayed(api, project):
+    api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    other = api.post("/api/v1/projects/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert other.status_code == 409
+    assert "Idempotent-Replayed" not in other
+
+
+def test_a_claim_left_by_a_dead_request_frees_the_key_after_two_minutes(api, api_client_key, project):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        IdempotencyRecord.objects.create(principal=f"ApiClient:{api_client_key[0].pk}", key="k-dead", method="POST", path=SYNC_URL)
+    with time_machine.travel(start + timedelta(seconds=119), tick=False):
+        assert api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-dead").status_code == 409
+    with time_machine.travel(start + timedelta(seconds=121), tick=False):
+        response = api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert response.status_code == 200
+    assert response.json()["created"] == 1

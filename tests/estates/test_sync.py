@@ -503,3 +503,21 @@ def test_an_update_announces_only_the_changed_customer(api, project, record, hea
         post(api, batch)
 
     assert heard == [["P-2"]]
+
+
+def test_a_customer_owning_in_another_scope_is_not_rewritten(api, project, other_project, record):
+    """A sales system for project A may not rename a buyer whose contracts are in project B only."""
+    from tests.factories import ContractFactory, CustomerFactory, UnitFactory
+
+    outsider = CustomerFactory(external_id="P-SHARED", name="原名", phone="13900000001")
+    ContractFactory(unit=UnitFactory(building__project=other_project), customers=[outsider])
+    rec = record(900)
+    rec["customers"] = [{"external_id": "P-SHARED", "name": "改名", "phone": "13900000002"}]
+    response = api.post("/api/v1/sync/contracts/", [rec], format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["created"] == 0
+    assert body["errors"][0]["index"] == 0
+    assert "customers" in body["errors"][0]["errors"]
+    outsider.refresh_from_db()
+    assert (outsider.name, outsider.phone) == ("原名", "13900000001")

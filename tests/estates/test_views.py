@@ -91,3 +91,9 @@ def test_a_page_number_out_of_range_shows_the_last_page(staff_client, project):
 
     assert staff_client.get("/customers/", {"page": "999"}).status_code == 200
     assert staff_client.get("/customers/", {"page": "abc"}).status_code == 200
+
+
+def test_a_missing_page_is_a_chinese_404_inside_the_shell(staff_client):
+    response = staff_client.get("/projects/NO-SUCH/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
