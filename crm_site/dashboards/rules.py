@@ -40,16 +40,16 @@ class Deviation:
 
 
 def milestone_deviations(milestones, *, order: list[str], today: dt.date) -> list[Deviation]:
-    """Schedule deviation of each milestone, measured from the project's first milestone.
+    """Schedule deviation of each milestone, measured from the project's first planned milestone.
 
-    Durations run from the first milestone in ``order`` (its actual date if reached, else planned)
-    to each later one. A milestone not reached whose planned date has passed is measured to today,
+    Durations run from the earliest planned date (the risk app's rule, so that both pages agree)
+    to each milestone. A milestone not reached whose planned date has passed is measured to today,
     so a slipping milestone shows before it is finally reached. Abnormal beyond ±10 %.
     """
     rows = sorted(milestones, key=lambda m: (order.index(m.kind) if m.kind in order else len(order), m.planned_on))
     if not rows:
         return []
-    origin = rows[0].actual_on or rows[0].planned_on
+    origin = min(m.planned_on for m in rows)
     out = []
     for m in rows:
         reached = m.actual_on

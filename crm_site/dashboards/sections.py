@@ -115,27 +115,50 @@ def portfolio(project_ids: list[int], period: Period, *, today: dt.date) -> dict
 
 
 def milestones(project_ids: list[int], *, today: dt.date) -> dict[int, list[dict]]:
-    """Each project's milestones with their schedule deviation (one query)."""
+    """Each project's milestones with their schedule deviation (one query).
+
+    The deviation rule belongs to the risk app (``risk.selectors.milestone_deviations``: measured
+    from the first planned milestone, abnormal beyond ±10 %); ``rules.milestone_deviations`` is the
+    same rule kept here for a deployment without the risk app.
+    """
     grouped = defaultdict(list)
     for m in Milestone.objects.filter(project_id__in=project_ids).order_by("project_id", "planned_on"):
         grouped[m.project_id].append(m)
     labels = dict(Milestone.Kind.choices)
+    risk = app_selectors("risk", "milestone_deviations")
     out = {}
     for pid in project_ids:
-        devs = rules.milestone_deviations(grouped.get(pid, []), order=Milestone.ORDER, today=today)
+        if risk is not None:
+            rows = [
+                (d["milestone"], d["deviation"].percent, d["deviation"].flagged)
+                for d in risk.milestone_deviations(milestones=grouped.get(pid, []), today=today)
+            ]
+        else:
+            by_kind = {m.kind: m for m in grouped.get(pid, [])}
+            rows = [
+                (by_kind[d.kind], d.percent, d.abnormal)
+                for d in rules.milestone_deviations(grouped.get(pid, []), order=Milestone.ORDER, today=today)
+            ]
         out[pid] = [
             {
-                "kind": d.kind,
-                "label": labels.get(d.kind, d.kind),
-                "planned_on": d.planned_on,
-                "actual_on": d.actual_on,
-                "percent": d.percent,
-                "late_days": d.late_days,
-                "abnormal": d.abnormal,
+                "kind": m.kind,
+                "label": labels.get(m.kind, m.kind),
+                "planned_on": m.planned_on,
+                "actual_on": m.actual_on,
+                "percent": percent,
+                "late_days": _late_days(m, today),
+                "abnormal": flagged,
             }
-            for d in devs
+            for m, percent, flagged in rows
         ]
     return out
+
+
+def _late_days(m, today: dt.date) -> int:
+    """Days past the planned date: to the actual date, or to today while it is overdue and not reached."""
+    if m.actual_on is not None:
+        return (m.actual_on - m.planned_on).days
+    return max((today - m.planned_on).days, 0)
 
 
 # --- the feature apps ---------------------------------------------------------------------------
