@@ -10,6 +10,7 @@ urlpatterns = [
     path("dashboard/group/", views.group_dashboard, name="group-dashboard"),
     path("dashboard/group.xlsx", views.group_export, name="group-export"),
     path("dashboard/projects/<str:code>/", views.project_dashboard, name="project-dashboard"),
+    path("dashboard/projects/<str:code>/export.xlsx", views.project_export, name="project-export"),
     path("dashboard/projects/<str:code>/scorecard/", views.scorecard_view, name="scorecard"),
     path("dashboard/projects/<str:code>/scorecard/edit/", views.scorecard_edit, name="scorecard-edit"),
     path("dashboard/projects/<str:code>/scorecard/seed/", views.scorecard_seed, name="scorecard-seed"),

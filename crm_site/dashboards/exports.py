@@ -27,7 +27,8 @@ def _cell(value):
 
 def add_sheet(book: Workbook, *, title: str, headers: list, rows: list[list], first: bool = False):
     sheet = book.active if first else book.create_sheet()
-    sheet.title = str(title)[:31]
+    # Excel refuses these characters in sheet names and cuts them at 31; openpyxl numbers duplicates.
+    sheet.title = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title))[:31].strip() or "Sheet"
     sheet.append([str(h) for h in headers])
     for cell in sheet[1]:
         cell.font, cell.fill, cell.alignment = Font(bold=True), HEAD_FILL, Alignment(vertical="center")

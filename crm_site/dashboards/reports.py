@@ -136,8 +136,17 @@ def monthly_report_get(*, actor, project: Project, month: dt.date) -> MonthlyRep
 
 
 def monthly_report_xlsx(report: MonthlyReport) -> bytes:
-    """The stored report as a workbook: overview, KPIs, each section's tables, milestones."""
+    """The stored report as a workbook."""
     data = report.data
+    return dashboard_workbook(
+        data, project_label=f"{data['project']['name']} ({data['project']['code']})", period_label=report.month.strftime("%Y-%m")
+    )
+
+
+def dashboard_workbook(data: dict, *, project_label: str, period_label: str) -> bytes:
+    """A project's figures as a workbook: overview, KPIs, each section's figures, charts and tables,
+    milestones. Counts and rates only (the dashboards hold nothing personal); in Chinese."""
+    data = _plain(data)
     book = Workbook()
     p = data.get("portfolio", {})
     with translation.override("zh-hans"):
@@ -147,8 +156,8 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
             title=_("Overview"),
             headers=[_("Figure"), _("Value")],
             rows=[
-                [_("Project"), f"{data['project']['name']} ({data['project']['code']})"],
-                [_("Month"), report.month.strftime("%Y-%m")],
+                [_("Project"), project_label],
+                [_("Period"), period_label],
                 [_("Units"), p.get("units")],
                 [_("Active contracts"), p.get("contracts")],
                 [_("Owners"), p.get("customers")],
@@ -165,6 +174,17 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
                 rows=[[k["label"], k["value"], k["target"], _yes_no(k["ok"]), k["num"], k["den"]] for k in data["kpis"]],
             )
         for section in data.get("sections", []):
+            if section.get("figures"):
+                exports.add_sheet(
+                    book,
+                    title=section["title"],
+                    headers=[_("Figure"), _("Value")],
+                    rows=[[f["label"], f["value"]] for f in section["figures"]],
+                )
+            for chart in section.get("charts", []):
+                exports.add_sheet(
+                    book, title=chart["title"], headers=chart["headers"], rows=[[r["label"], *r["values"]] for r in chart["rows"]]
+                )
             for table in section.get("tables", []):
                 exports.add_sheet(book, title=table["title"], headers=table["headers"], rows=[r["cells"] for r in table["rows"]])
         exports.add_sheet(

@@ -68,6 +68,18 @@ def project_dashboard(request, code):
     )
 
 
+@login_required
+def project_export(request, code):
+    """The project dashboard of the chosen period as Excel (counts and rates; nothing personal)."""
+    project = selectors.dashboard_project_get(actor=request.user, code=code)
+    period = _period(request)
+    data = selectors.project_dashboard(actor=request.user, project=project, period=period)
+    content = reports.dashboard_workbook(
+        data, project_label=f"{project.name} ({project.code})", period_label=f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
+    )
+    return exports.xlsx_response(content, f"dashboard-{project.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
 def _portfolio_figures(project, p: dict) -> list[dict]:
     """The estates numbers, each linking to the project file that lists the units and buyers."""
     link = reverse("estates:project-detail", args=[project.code])

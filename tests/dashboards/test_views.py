@@ -163,3 +163,15 @@ def test_manager_of_a_cannot_delete_a_measure_of_b(client, manager, other_projec
     response = login(client, manager).post(reverse("dashboards:scorecard-measure-delete", args=[other_project.code, measure.pk]))
     assert response.status_code == 404
     assert ScorecardMeasure.objects.filter(pk=measure.pk).exists()
+
+
+def test_project_export_is_an_excel_file_of_the_dashboard(client, staff, project):
+    portfolio_rows(project, units=3)
+    response = login(client, staff).get(reverse("dashboards:project-export", args=[project.code]) + "?period=30d")
+    book = load_workbook(io.BytesIO(response.content))
+    overview = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert (overview["项目"], overview["房屋"]) == (f"{project.name} ({project.code})", 3)
+
+
+def test_project_export_of_another_project_is_404(client, staff, other_project):
+    assert login(client, staff).get(reverse("dashboards:project-export", args=[other_project.code])).status_code == 404
