@@ -79,11 +79,18 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm_site.middleware.SecurityHeadersMiddleware",
     "crm_site.idempotency.IdempotencyMiddleware",
+    "crm_site.security_middleware.SecurityEventMiddleware",
 ]
 
 ROOT_URLCONF = "crm_site.urls"
 WSGI_APPLICATION = "crm_site.wsgi.application"
 AUTH_USER_MODEL = "estates.User"
+# Django's ModelBackend behind the login throttle (estates/security.py).
+AUTHENTICATION_BACKENDS = ["estates.security.ThrottledModelBackend"]
+LOGIN_THROTTLE_FAILURES = env.int("LOGIN_THROTTLE_FAILURES", default=5)
+LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
+LOGIN_THROTTLE_LOCK_SECONDS = 15 * 60
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -204,6 +211,13 @@ IDEMPOTENCY_TTL_HOURS = 24
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if REDIS_URL:
+    # A frozen Redis must not hang a request that publishes after commit: give up after a few
+    # seconds instead (the transactional outbox keeps the work and beat drains it later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+    }
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     for sub in ("queue", "processed", "control"):
@@ -251,7 +265,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler masks full phone and ID numbers, whoever logged them.
+    "filters": {"mask_personal_data": {"()": "estates.security_logging.PersonalDataMaskingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # kombu warns "No hostname was supplied" on every connection of the filesystem transport.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}},
