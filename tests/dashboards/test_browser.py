@@ -58,6 +58,6 @@ def test_project_and_group_dashboards_render_with_charts(browser_page, live_serv
     if sections.app_selectors("complaints", "complaint_kpis") is not None:
         page.goto(f"{live_server.url}/dashboard/projects/SZ-GG/?period=90d")
         page.locator("#section-complaints a.figure[data-key=overdue]").click()
-        page.wait_for_url("**/complaints/?project=SZ-GG&overdue=true")
+        page.wait_for_url("**/complaints/?project=SZ-GG&overdue=yes")
         shot(page, "dashboards-drilldown-complaints")
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []

@@ -122,4 +122,24 @@ def test_kpi_links_open_the_inbox_filtered_to_the_project(frozen, client, staff,
     complaint_rows(project, 6, now=NOW)
     client.force_login(staff)
     body = client.get(reverse("dashboards:project-dashboard", args=[project.code]) + "?period=30d").content.decode()
-    assert f'href="{reverse("complaints:inbox")}?project={project.code}&amp;overdue=true"' in body
+    assert f'href="{reverse("complaints:inbox")}?project={project.code}&amp;overdue=yes"' in body
+
+
+def test_overdue_figure_opens_an_inbox_listing_exactly_those_complaints(frozen, client, staff, project):
+    complaint_rows(project, 18, now=NOW)
+    client.force_login(staff)
+    page = client.get(reverse("dashboards:project-dashboard", args=[project.code]) + "?period=30d")
+    (fig,) = [f for s in page.context["data"]["sections"] if s["key"] == "complaints" for f in s["figures"] if f["key"] == "overdue"]
+    inbox = client.get(fig["url"])
+    assert inbox.context["counts"]["total"] == fig["value"] == expected(project)["overdue"] > 0
+
+
+def test_severity_bar_opens_the_inbox_filtered_to_that_tier(frozen, client, staff, project):
+    from complaints.models import Complaint
+
+    complaint_rows(project, 18, now=NOW)
+    client.force_login(staff)
+    page = client.get(reverse("dashboards:project-dashboard", args=[project.code]) + "?period=30d")
+    (fig,) = [f for s in page.context["data"]["sections"] if s["key"] == "complaints" for f in s["figures"] if f["key"] == "major"]
+    inbox = client.get(fig["url"])
+    assert inbox.context["counts"]["total"] == fig["value"] == Complaint.objects.filter(project=project, severity=3).count() > 0

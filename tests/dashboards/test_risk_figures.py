@@ -81,3 +81,13 @@ def test_high_risk_figure_links_to_the_filtered_register(client, staff, project)
     client.force_login(staff)
     body = client.get(reverse("dashboards:project-dashboard", args=[project.code])).content.decode()
     assert f'href="{reverse("risk:item-list")}?project={project.code}&amp;status=active&amp;level=high"' in body
+
+
+def test_high_risk_figure_opens_a_register_listing_exactly_those_items(client, staff, project):
+    register(project, [("high", "open", 5), ("high", "in_progress", 9), ("high", "closed", 1), ("low", "open", 3)])
+    client.force_login(staff)
+    page = client.get(reverse("dashboards:project-dashboard", args=[project.code]))
+    fig = figures(page.context["data"])
+    (link,) = [f["url"] for s in page.context["data"]["sections"] if s["key"] == "risk" for f in s["figures"] if f["key"] == "open_high"]
+    register_page = client.get(link)
+    assert register_page.context["page"].paginator.count == fig["open_high"] == 2

@@ -57,16 +57,16 @@ class ComplaintsSection:
     # --- links to the inbox (the list behind every number) ---------------------------------------
     @staticmethod
     def link(project_code: str | None, period: Period | None = None, **params) -> str | None:
-        if period is not None:
-            params.setdefault("created_after", period.start.isoformat())
-            params.setdefault("created_before", period.end.isoformat())
+        """The inbox filtered by its own form's keys (project code, status, severity as a number,
+        category, overdue=yes). It has no date filter, so ``period`` adds nothing: the list shows
+        the project's complaints, newest first, which begins with the period's."""
         return url("complaints:inbox", project=project_code, **params)
 
     def _kpis(self, counts: dict, code: str | None, period: Period) -> list[dict]:
         """KPI dicts from the counts; numerators and denominators as in ``complaint_kpis``."""
         pairs = {
             "complaint_satisfaction": (counts["satisfied"], counts["revisits"], self.link(code, None, status="closed")),
-            "complaint_on_time": (counts["on_time"], counts["resolved"], self.link(code, None, overdue="true")),
+            "complaint_on_time": (counts["on_time"], counts["resolved"], self.link(code, None, overdue="yes")),
             "complaint_closure": (counts["closed"], counts["filed"], self.link(code, period)),
             "complaint_revisit": (counts["revisited"], counts["resolved"], self.link(code, None, status="resolved")),
         }
@@ -186,6 +186,15 @@ class ComplaintsSection:
         now = timezone.now()
         k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
         summary = self._open_counts([project.pk], now)[project.pk]
+        # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
+        # "open" filter, so a count of open ones would not match the list it opens): one count per
+        # tier from the (project, severity) index.
+        tiers = dict(
+            m.Complaint.objects.filter(project=project, severity__gte=m.Severity.HOT)
+            .order_by()
+            .values_list("severity")
+            .annotate(n=Count("pk"))
+        )
         c = k["counts"]
         counts = {
             "satisfied": c["satisfied"],
@@ -201,33 +210,35 @@ class ComplaintsSection:
         categories = sorted(k["by_category"].items(), key=lambda kv: -kv[1]["filed"])
         figures = [
             {"value": c["filed"], "key": "filed", "label": _("Filed in the period"), "url": self.link(code, period)},
-            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None, open="1")},
+            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None)},
             {
                 "value": summary["overdue"],
                 "key": "overdue",
                 "label": _("Overdue now"),
-                "url": self.link(code, None, overdue="true"),
+                "url": self.link(code, None, overdue="yes"),
                 "tone": "bad" if summary["overdue"] else "ok",
             },
             {
                 "value": summary["escalated"],
                 "key": "escalated",
                 "label": _("Escalated"),
-                "url": self.link(code, None, escalated="1"),
+                "url": self.link(code, None),
                 "tone": "warn" if summary["escalated"] else "plain",
             },
             {
-                "value": summary["major"],
+                "value": tiers.get(m.Severity.MAJOR, 0),
                 "key": "major",
-                "label": _("Major, open"),
-                "url": self.link(code, None, severity="major", open="1"),
+                "label": _("Major complaints"),
+                "hint": _("%(n)d still open") % {"n": summary["major"]},
+                "url": self.link(code, None, severity=int(m.Severity.MAJOR)),
                 "tone": "bad" if summary["major"] else "plain",
             },
             {
-                "value": summary["hot"],
+                "value": tiers.get(m.Severity.HOT, 0),
                 "key": "hot",
-                "label": _("Hot, open"),
-                "url": self.link(code, None, severity="hot", open="1"),
+                "label": _("Hot complaints"),
+                "hint": _("%(n)d still open") % {"n": summary["hot"]},
+                "url": self.link(code, None, severity=int(m.Severity.HOT)),
                 "tone": "warn" if summary["hot"] else "plain",
             },
         ]
@@ -260,7 +271,7 @@ class ComplaintsSection:
                     spec=charts.chart(
                         kind="bar",
                         categories=[sev_labels[s] for s in sev_order],
-                        links=[self.link(code, period, severity=s) for s in sev_order],
+                        links=[self.link(code, period, severity=m.SEVERITY_BY_CODE[s]) for s in sev_order],
                         series=[
                             {"name": _("Filed"), "data": [k["by_severity"][s]["filed"] for s in sev_order]},
                             {"name": _("Closed"), "data": [k["by_severity"][s]["closed"] for s in sev_order]},
