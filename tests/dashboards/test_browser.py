@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.utils import timezone
 
 from crm_site.dashboards import sections
 from estates.models import Role
@@ -53,6 +54,16 @@ def test_project_and_group_dashboards_render_with_charts(browser_page, live_serv
     page.wait_for_selector(".perspective")
     assert page.locator(".perspective").count() == 4
     shot(page, "dashboards-scorecard")
+
+    # Last month's report, built as the worker builds it, then opened as the printable page.
+    from crm_site.dashboards import periods, reports
+
+    month = periods.previous_month(timezone.localdate())
+    reports.monthly_report_build(project_id=projects[1].pk, month=month)
+    page.goto(f"{live_server.url}/dashboard/projects/{projects[1].code}/reports/{month:%Y-%m}/")
+    page.emulate_media(media="print")
+    shot(page, "dashboards-report-print")
+    page.emulate_media(media="screen")
 
     # With the complaints app: the overdue figure opens the inbox filtered to overdue complaints.
     if sections.app_selectors("complaints", "complaint_kpis") is not None:
