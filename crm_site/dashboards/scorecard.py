@@ -204,6 +204,28 @@ def scorecard_actuals_record(*, project: Project, actor, month: dt.date, values:
     return changed
 
 
+def scorecard_measures(*, project: Project) -> list[ScorecardMeasure]:
+    """The project's measures with their objectives (one query); the project is already in scope."""
+    return list(ScorecardMeasure.objects.filter(objective__project=project).select_related("objective"))
+
+
+def scorecard_measure_get(*, project: Project, pk) -> ScorecardMeasure:
+    """One measure of ``project``; another project's measure is a 404 like a missing one."""
+    from django.http import Http404
+
+    try:
+        return ScorecardMeasure.objects.select_related("objective").get(objective__project=project, pk=pk)
+    except (ScorecardMeasure.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def scorecard_manual_actuals(*, measures: list[ScorecardMeasure], month: dt.date) -> dict[int, Decimal]:
+    """{measure id: value} entered for ``month`` (one query)."""
+    if not measures:
+        return {}
+    return dict(ScorecardActual.objects.filter(measure__in=measures, month=month).values_list("measure_id", "value"))
+
+
 def scorecard_get(*, project: Project, month: dt.date, live_kpis: dict) -> list[dict]:
     """The scorecard by perspective for ``month``: three queries, whatever its size.
 

@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from crm_site.models import ScorecardActual, ScorecardMeasure
-
 from . import charts, exports, periods, reports, scorecard, sections, selectors
 from .forms import ActualsForm, MeasureForm
 
@@ -280,9 +278,9 @@ def scorecard_edit(request, code):
     project = selectors.dashboard_project_get(actor=request.user, code=code)
     _require_manager(request)
     month = _month(request)
-    measures = list(ScorecardMeasure.objects.filter(objective__project=project).select_related("objective"))
+    measures = scorecard.scorecard_measures(project=project)
     manual = [m for m in measures if not m.kpi_key]
-    current = dict(ScorecardActual.objects.filter(measure__in=manual, month=month).values_list("measure_id", "value"))
+    current = scorecard.scorecard_manual_actuals(measures=manual, month=month)
     measure_form, actuals_form = MeasureForm(prefix="new"), ActualsForm(prefix="a", measures=manual, initial_values=current)
     if request.method == "POST":
         if "add_measure" in request.POST:
@@ -329,9 +327,7 @@ def scorecard_seed(request, code):
 def scorecard_measure_delete(request, code, pk):
     project = selectors.dashboard_project_get(actor=request.user, code=code)
     _require_manager(request)
-    measure = ScorecardMeasure.objects.filter(objective__project=project, pk=pk).first()
-    if measure is None:
-        raise Http404
+    measure = scorecard.scorecard_measure_get(project=project, pk=pk)
     scorecard.scorecard_measure_delete(measure=measure, actor=request.user)
     messages.success(request, _("Measure deleted."))
     return redirect("dashboards:scorecard-edit", code=project.code)
