@@ -49,6 +49,7 @@ def block(*, id: str, title, spec: dict, headers: list, note=None) -> dict:
     return {
         "id": id,
         "data_id": f"{id}-data",
+        "empty": not any(v for series in spec["series"] for v in series["data"]),  # nothing but zeros: say so
         "title": title,
         "spec": spec,
         "headers": headers,

@@ -175,3 +175,11 @@ def test_project_export_is_an_excel_file_of_the_dashboard(client, staff, project
 
 def test_project_export_of_another_project_is_404(client, staff, other_project):
     assert login(client, staff).get(reverse("dashboards:project-export", args=[other_project.code])).status_code == 404
+
+
+def test_a_chart_of_nothing_but_zeros_says_so_instead_of_drawing_empty_axes():
+    from crm_site.dashboards import charts
+
+    zeros = charts.block(id="c", title="t", headers=["a", "b"], spec=charts.chart(kind="bar", categories=["x"], series=[{"name": "n", "data": [0]}]))
+    some = charts.block(id="c", title="t", headers=["a", "b"], spec=charts.chart(kind="bar", categories=["x"], series=[{"name": "n", "data": [2]}]))
+    assert (zeros["empty"], some["empty"]) == (True, False)
