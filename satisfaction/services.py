@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,9 +62,13 @@ def daily_run(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> Run
     run = Run.objects.create(run_on=today, phase="plan")
     try:
         invitations_plan(run=run, today=today, batch_size=batch_size)
-        invitations_expire(run=run, today=today, batch_size=batch_size)
-        invitations_send(run=run, today=today, batch_size=batch_size)
-        invitations_remind(run=run, today=today, batch_size=batch_size)
+        work = _open_work(today)
+        if work["expire"]:
+            invitations_expire(run=run, today=today, batch_size=batch_size)
+        if work["send"]:
+            invitations_send(run=run, today=today, batch_size=batch_size)
+        if work["remind"]:
+            invitations_remind(run=run, today=today, batch_size=batch_size)
     except Exception as exc:
         Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, error=repr(exc)[:2000], finished_at=timezone.now())
         raise
@@ -73,8 +77,20 @@ def daily_run(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> Run
     return run
 
 
-def _progress(run: Run, **counts) -> None:
-    Run.objects.filter(pk=run.pk).update(batches=F("batches") + 1, **{k: F(k) + v for k, v in counts.items()})
+def _open_work(today: date) -> dict[str, int]:
+    """How many open invitations each phase has to handle, in one query over the open rows only
+    (the partial index on open invitations), so that a quiet day costs a handful of queries."""
+    now = timezone.now()
+    return Invitation.objects.filter(status__in=Invitation.OPEN).aggregate(
+        expire=Count("pk", filter=Q(closes_on__lt=today)),
+        send=Count("pk", filter=Q(status=Invitation.Status.PENDING, due_on__lte=today, closes_on__gte=today)),
+        remind=Count("pk", filter=Q(status=Invitation.Status.SENT, next_reminder_at__lte=now, closes_on__gte=today)),
+    )
+
+
+def _progress(run: Run, phase: str, **counts) -> None:
+    """One UPDATE per batch: the progress page reads the phase and counters while the run works."""
+    Run.objects.filter(pk=run.pk).update(phase=phase, batches=F("batches") + 1, **{k: F(k) + v for k, v in counts.items()})
 
 
 def _candidates_handover(wave: Wave, today: date):
@@ -116,6 +132,28 @@ def _candidates_trigger(wave: Wave, today: date):
     )
 
 
+def _waves_with_events(today: date) -> list[Wave]:
+    """Active waves that have any event in their open range today: two counting queries in all,
+    so that an ordinary day does not ask once per wave."""
+    waves = list(Wave.objects.filter(is_active=True).order_by("pk"))
+    ranges = {
+        w.pk: rules.event_range_open_on(today, offset_months=w.offset_months, offset_days=w.offset_days, window_days=w.window_days)
+        for w in waves
+    }
+    handover = [w for w in waves if w.trigger == Wave.Trigger.HANDOVER]
+    triggered = [w for w in waves if w.trigger != Wave.Trigger.HANDOVER]
+    counts = {}
+    if handover:
+        counts |= Contract.objects.filter(status=Contract.Status.ACTIVE).aggregate(
+            **{f"w{w.pk}": Count("pk", filter=Q(handover_on__range=ranges[w.pk])) for w in handover}
+        )
+    if triggered:
+        counts |= Trigger.objects.aggregate(
+            **{f"w{w.pk}": Count("pk", filter=Q(kind=w.trigger, occurred_on__range=ranges[w.pk])) for w in triggered}
+        )
+    return [w for w in waves if counts.get(f"w{w.pk}")]
+
+
 def invitations_plan(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
     """Create the invitations that fall due and are still open on ``today``; returns how many.
 
@@ -123,9 +161,8 @@ def invitations_plan(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
     insert their events, bump the run's counters (five). Cancelled contracts and opted-out owners
     are not invited at all; the send step checks both again.
     """
-    Run.objects.filter(pk=run.pk).update(phase="plan")
     created_total = high_water = 0  # ids above high_water that carry this run's mark are new
-    for wave in Wave.objects.filter(is_active=True).order_by("pk"):
+    for wave in _waves_with_events(today):
         is_handover = wave.trigger == Wave.Trigger.HANDOVER
         base = _candidates_handover(wave, today) if is_handover else _candidates_trigger(wave, today)
         after = 0
@@ -154,7 +191,7 @@ def invitations_plan(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
             )
             created_total += len(new_ids)
             high_water = max([high_water, *new_ids])
-            _progress(run, candidates=len(batch), created=len(new_ids))
+            _progress(run, "plan", candidates=len(batch), created=len(new_ids))
             if len(batch) < batch_size:
                 break
     return created_total
@@ -192,7 +229,6 @@ def invitations_send(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
     and the cooldown sees the other worker's sends), read each owner's last send, update the
     batch, write events, bump counters — six queries — then deliver after commit.
     """
-    Run.objects.filter(pk=run.pk).update(phase="send")
     due = Invitation.objects.filter(status=Invitation.Status.PENDING, due_on__lte=today, closes_on__gte=today)
     total = 0
     while True:
@@ -243,7 +279,7 @@ def invitations_send(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
                 batch, ["status", "skip_reason", "channel", "closed_at", "sent_at", "next_reminder_at", "updated_at"]
             )
             Event.objects.bulk_create(events)
-            _progress(run, sent=sent, skipped=skipped)
+            _progress(run, "send", sent=sent, skipped=skipped)
         channels.deliver(messages)
         total += sent
         if len(batch) < batch_size:
@@ -256,7 +292,6 @@ def invitations_remind(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
 
     A cancelled contract or an opted-out owner stops the reminders (the invitation is closed).
     """
-    Run.objects.filter(pk=run.pk).update(phase="remind")
     now = timezone.now()
     due = Invitation.objects.filter(
         status=Invitation.Status.SENT, next_reminder_at__lte=now, closes_on__gte=today,
@@ -289,7 +324,7 @@ def invitations_remind(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
                 batch, ["status", "skip_reason", "closed_at", "reminder_count", "next_reminder_at", "updated_at"]
             )
             Event.objects.bulk_create(events)
-            _progress(run, reminded=reminded, skipped=skipped)
+            _progress(run, "remind", reminded=reminded, skipped=skipped)
         channels.deliver(messages)
         total += reminded
         if len(batch) < batch_size:
@@ -299,7 +334,6 @@ def invitations_remind(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
 
 def invitations_expire(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
     """Close open invitations whose window ended before ``today``."""
-    Run.objects.filter(pk=run.pk).update(phase="expire")
     open_late = Invitation.objects.filter(status__in=Invitation.OPEN, closes_on__lt=today)
     total = 0
     while True:
@@ -315,7 +349,7 @@ def invitations_expire(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
             Event.objects.bulk_create(
                 [Event(invitation_id=pk, kind=Event.Kind.EXPIRED, at=now, before=status, after="expired") for pk, status in batch]
             )
-            _progress(run, expired=len(ids))
+            _progress(run, "expire", expired=len(ids))
         total += len(ids)
         if len(batch) < batch_size:
             break
