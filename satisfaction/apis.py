@@ -198,6 +198,9 @@ class ResultsApi(APIView):
         headline = ScoreRowSerializer
         rows = serializers.ListField(child=ScoreRowSerializer)
 
+        class Meta:
+            ref_name = "SatisfactionResults"
+
     @extend_schema(
         parameters=[
             OpenApiParameter("group_by", enum=list(selectors.GROUPINGS)), OpenApiParameter("project", description="Project code"),
@@ -238,8 +241,14 @@ class TriggerCreateApi(APIView):
         occurred_on = serializers.DateField()
         source_ref = serializers.CharField(max_length=80)
 
+        class Meta:
+            ref_name = "SatisfactionTriggerInput"
+
     class OutputSerializer(serializers.Serializer):
         recorded = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "SatisfactionTriggerOutput"
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer})
     def post(self, request):
@@ -294,8 +303,14 @@ class PublicSurveyApi(APIView):
         closes_on = serializers.DateField()
         questions = PublicQuestionSerializer(many=True)
 
+        class Meta:
+            ref_name = "SatisfactionPublicSurvey"
+
     class InputSerializer(serializers.Serializer):
         answers = serializers.DictField(child=serializers.JSONField(), allow_empty=False)
+
+        class Meta:
+            ref_name = "SatisfactionPublicAnswers"
 
     def _resolve(self, token):
         try:
