@@ -57,6 +57,7 @@ def index(request):
     by_wave = rows if group_by == "wave" else selectors.scores(actor=request.user, group_by="wave", **filters)
     by_dimension = selectors.scores(actor=request.user, group_by="dimension", **filters)
     by_period = selectors.scores(actor=request.user, group_by="period", **filters)
+    counts = selectors.invitation_status_counts(actor=request.user, project=filters["project"])
     chart_data = {
         "labels": {"index": _("Satisfaction index"), "recommend": _("Recommend score"), "rate": _("Response rate"),
                    "satisfied": _("Share satisfied")},
@@ -65,7 +66,8 @@ def index(request):
     return render(request, "satisfaction/index.html", {
         "form": form, "headline": headline, "rows": rows, "group_by": group_by, "chart_data": chart_data,
         "segments_available": selectors.segment_selector() is not None, "query": request.GET.urlencode(),
-        "status_counts": selectors.invitation_status_counts(actor=request.user, project=filters["project"]),
+        "status_counts": counts,
+        "status_rows": [(value, label, counts[value]) for value, label in Invitation.Status.choices if value in counts],
     })
 
 

@@ -9,23 +9,23 @@
     function pick(rows, key, scale) { return rows.map(function (r) { return r[key] === null ? null : Math.round(r[key] * (scale || 1) * 10) / 10; }); }
     var specs = {
       wave: function (rows) {
-        return { tooltip: { trigger: "axis" }, legend: {}, grid: { left: 40, right: 20, bottom: 70 },
+        return { tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 44, right: 20, top: 40, bottom: 80 },
           xAxis: { type: "category", data: labels(rows), axisLabel: { rotate: 30 } }, yAxis: { type: "value", min: -100, max: 100 },
           series: [{ name: L.index, type: "bar", data: pick(rows, "satisfaction_index") },
                    { name: L.recommend, type: "bar", data: pick(rows, "recommend_score") },
-                   { name: L.rate, type: "line", data: pick(rows, "response_rate", 100) }] };
+                   { name: L.rate, type: "line", symbolSize: 9, data: pick(rows, "response_rate", 100) }] };
       },
       dimension: function (rows) {
-        return { tooltip: { trigger: "axis" }, legend: {}, grid: { left: 40, right: 20, bottom: 40 },
+        return { tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 44, right: 20, top: 40, bottom: 40 },
           xAxis: { type: "category", data: labels(rows) }, yAxis: { type: "value", min: 0, max: 100 },
           series: [{ name: L.index, type: "bar", data: pick(rows, "satisfaction_index") },
                    { name: L.satisfied, type: "bar", data: pick(rows, "share_satisfied", 100) }] };
       },
       period: function (rows) {
-        return { tooltip: { trigger: "axis" }, legend: {}, grid: { left: 40, right: 20, bottom: 40 },
+        return { tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 44, right: 20, top: 40, bottom: 40 },
           xAxis: { type: "category", data: labels(rows) }, yAxis: { type: "value", min: -100, max: 100 },
-          series: [{ name: L.index, type: "line", data: pick(rows, "satisfaction_index") },
-                   { name: L.recommend, type: "line", data: pick(rows, "recommend_score") }] };
+          series: [{ name: L.index, type: "line", symbolSize: 9, data: pick(rows, "satisfaction_index") },
+                   { name: L.recommend, type: "line", symbolSize: 9, data: pick(rows, "recommend_score") }] };
       }
     };
     document.querySelectorAll("[data-chart]").forEach(function (el) {

@@ -51,3 +51,13 @@ def answers_all(*, overall=5, recommend=10, repurchase="1", **extra) -> dict:
         "recommend": recommend, "repurchase": repurchase, "contact": "phone", "comment": "很好",
     }
     return base | extra
+
+
+@pytest.fixture
+def seeded(db):
+    """The seeded templates and waves, again: a transactional test's flush removes migration data."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("satisfaction.migrations.0002_seed_templates_waves").seed(apps, None)

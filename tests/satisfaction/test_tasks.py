@@ -106,7 +106,7 @@ def _bulk_due_contracts(project, n: int, handover: date) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_invite_and_send_each_owner_exactly_once():
+def test_two_runs_at_once_invite_and_send_each_owner_exactly_once(seeded):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     from satisfaction import rules
