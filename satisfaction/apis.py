@@ -33,9 +33,23 @@ class WaveOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Wave
         fields = [
-            "id", "code", "name", "name_en", "template", "template_version", "trigger", "offset_months", "offset_days",
-            "window_days", "channel", "reminder_interval_days", "reminder_max", "cooldown_days", "low_score_threshold",
-            "is_active", "order",
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "template",
+            "template_version",
+            "trigger",
+            "offset_months",
+            "offset_days",
+            "window_days",
+            "channel",
+            "reminder_interval_days",
+            "reminder_max",
+            "cooldown_days",
+            "low_score_threshold",
+            "is_active",
+            "order",
         ]
 
 
@@ -44,7 +58,9 @@ class WaveInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=120, required=False)
     name_en = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    template = serializers.SlugRelatedField(slug_field="code", queryset=SurveyTemplate.objects.filter(is_current=True), required=False)
+    template = serializers.SlugRelatedField(
+        slug_field="code", queryset=SurveyTemplate.objects.filter(is_current=True), required=False
+    )
     trigger = serializers.ChoiceField(choices=Wave.Trigger.choices, required=False)
     offset_months = serializers.IntegerField(required=False, max_value=600)
     offset_days = serializers.IntegerField(required=False, max_value=3650)
@@ -92,7 +108,9 @@ class WaveListCreateApi(generics.ListAPIView):
                 raise serializers.ValidationError("A wave with this code exists.")
             return value
 
-    @extend_schema(request=CreateSerializer, responses={201: WaveOutputSerializer, 400: OpenApiResponse(description="Invalid values.")})
+    @extend_schema(
+        request=CreateSerializer, responses={201: WaveOutputSerializer, 400: OpenApiResponse(description="Invalid values.")}
+    )
     def post(self, request):
         _require_manager(request.user)
         data = self.CreateSerializer(data=request.data)
@@ -107,7 +125,9 @@ class WaveDetailApi(APIView):
     def get(self, request, pk):
         return Response(WaveOutputSerializer(selectors.wave_get(pk=pk)).data)
 
-    @extend_schema(request=WaveInputSerializer, responses={200: WaveOutputSerializer, 400: OpenApiResponse(description="Invalid values.")})
+    @extend_schema(
+        request=WaveInputSerializer, responses={200: WaveOutputSerializer, 400: OpenApiResponse(description="Invalid values.")}
+    )
     def patch(self, request, pk):
         _require_manager(request.user)
         wave = selectors.wave_get(pk=pk)
@@ -132,8 +152,24 @@ class InvitationOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = [
-            "id", "project", "wave", "contract", "unit", "customer", "customer_name", "customer_phone", "status", "skip_reason",
-            "channel", "due_on", "closes_on", "sent_at", "reminder_count", "next_reminder_at", "responded_at", "closed_at",
+            "id",
+            "project",
+            "wave",
+            "contract",
+            "unit",
+            "customer",
+            "customer_name",
+            "customer_phone",
+            "status",
+            "skip_reason",
+            "channel",
+            "due_on",
+            "closes_on",
+            "sent_at",
+            "reminder_count",
+            "next_reminder_at",
+            "responded_at",
+            "closed_at",
             "template_id",
         ]
 
@@ -174,10 +210,15 @@ class InvitationDetailApi(generics.RetrieveAPIView):
 ScoreRowSerializer = inline_serializer(
     "SatisfactionScoreRow",
     fields={
-        "key": serializers.CharField(allow_null=True), "label": serializers.CharField(), "responses": serializers.IntegerField(),
-        "sent": serializers.IntegerField(allow_null=True), "response_rate": serializers.FloatField(allow_null=True),
-        "satisfaction_index": serializers.FloatField(allow_null=True), "share_satisfied": serializers.FloatField(allow_null=True),
-        "recommend_score": serializers.FloatField(allow_null=True), "repurchase_intent": serializers.FloatField(allow_null=True),
+        "key": serializers.CharField(allow_null=True),
+        "label": serializers.CharField(),
+        "responses": serializers.IntegerField(),
+        "sent": serializers.IntegerField(allow_null=True),
+        "response_rate": serializers.FloatField(allow_null=True),
+        "satisfaction_index": serializers.FloatField(allow_null=True),
+        "share_satisfied": serializers.FloatField(allow_null=True),
+        "recommend_score": serializers.FloatField(allow_null=True),
+        "repurchase_intent": serializers.FloatField(allow_null=True),
     },
 )
 
@@ -203,8 +244,10 @@ class ResultsApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("group_by", enum=list(selectors.GROUPINGS)), OpenApiParameter("project", description="Project code"),
-            OpenApiParameter("wave", description="Wave code"), OpenApiParameter("date_from", type=str),
+            OpenApiParameter("group_by", enum=list(selectors.GROUPINGS)),
+            OpenApiParameter("project", description="Project code"),
+            OpenApiParameter("wave", description="Wave code"),
+            OpenApiParameter("date_from", type=str),
             OpenApiParameter("date_to", type=str),
         ],
         responses=OutputSerializer,
@@ -222,10 +265,13 @@ class ResultsApi(APIView):
         filters = {"project": project, "wave": wave, "date_from": data.get("date_from"), "date_to": data.get("date_to")}
         rows = selectors.scores(actor=request.user, group_by=data["group_by"], **filters)
         headline = selectors.headline(actor=request.user, **filters)
-        return Response({
-            "group_by": data["group_by"], "headline": headline.as_dict(),
-            "rows": [{**r.as_dict(), "key": None if r.key is None else str(r.key)} for r in rows],
-        })
+        return Response(
+            {
+                "group_by": data["group_by"],
+                "headline": headline.as_dict(),
+                "rows": [{**r.as_dict(), "key": None if r.key is None else str(r.key)} for r in rows],
+            }
+        )
 
 
 # --- triggers -----------------------------------------------------------------------------------
@@ -257,7 +303,9 @@ class TriggerCreateApi(APIView):
         v = data.validated_data
         # A contract outside the caller's projects is a 404, like any object out of scope.
         contract = get_in_scope_or_404(Contract.objects.all(), request.user, external_id=v["contract"])
-        recorded = services.trigger_record(kind=v["kind"], contract=contract, occurred_on=v["occurred_on"], source_ref=v["source_ref"])
+        recorded = services.trigger_record(
+            kind=v["kind"], contract=contract, occurred_on=v["occurred_on"], source_ref=v["source_ref"]
+        )
         return Response({"recorded": recorded}, status=status.HTTP_201_CREATED if recorded else status.HTTP_200_OK)
 
 
@@ -318,25 +366,40 @@ class PublicSurveyApi(APIView):
         except _Gone:
             return None, Response({"detail": "This survey has closed."}, status=status.HTTP_410_GONE)
 
-    @extend_schema(responses={200: OutputSerializer, 404: OpenApiResponse(description="Invalid token."),
-                              410: OpenApiResponse(description="Expired token.")}, auth=[])
+    @extend_schema(
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(description="Invalid token."),
+            410: OpenApiResponse(description="Expired token."),
+        },
+        auth=[],
+    )
     def get(self, request, token):
         invitation, gone = self._resolve(token)
         if gone:
             return gone
-        return Response({
-            "status": invitation.status, "wave": invitation.wave.name, "project": invitation.project.name,
-            "closes_on": invitation.closes_on,
-            "questions": PublicQuestionSerializer(invitation.template.questions.all(), many=True).data,
-        })
+        return Response(
+            {
+                "status": invitation.status,
+                "wave": invitation.wave.name,
+                "project": invitation.project.name,
+                "closes_on": invitation.closes_on,
+                "questions": PublicQuestionSerializer(invitation.template.questions.all(), many=True).data,
+            }
+        )
 
-    @extend_schema(request=InputSerializer, auth=[], responses={
-        201: inline_serializer("SurveySubmitted", fields={"status": serializers.CharField()}),
-        200: OpenApiResponse(description="Already answered; nothing changed."),
-        400: OpenApiResponse(description="Per-question errors, keyed by question key."),
-        404: OpenApiResponse(description="Invalid token."), 409: OpenApiResponse(description="The invitation is closed."),
-        410: OpenApiResponse(description="Expired token."),
-    })
+    @extend_schema(
+        request=InputSerializer,
+        auth=[],
+        responses={
+            201: inline_serializer("SurveySubmitted", fields={"status": serializers.CharField()}),
+            200: OpenApiResponse(description="Already answered; nothing changed."),
+            400: OpenApiResponse(description="Per-question errors, keyed by question key."),
+            404: OpenApiResponse(description="Invalid token."),
+            409: OpenApiResponse(description="The invitation is closed."),
+            410: OpenApiResponse(description="Expired token."),
+        },
+    )
     def post(self, request, token):
         invitation, gone = self._resolve(token)
         if gone:

@@ -71,14 +71,20 @@ def deliver(messages: list[Message]) -> int:
     if emails:
         try:
             connection = get_connection()
-            count += connection.send_messages(
-                [EmailMessage(m.subject, m.body, settings.DEFAULT_FROM_EMAIL, [m.email], connection=connection) for m in emails]
-            ) or 0
-        except Exception:  # noqa: BLE001 - a mail server outage must not undo the run
+            count += (
+                connection.send_messages(
+                    [
+                        EmailMessage(m.subject, m.body, settings.DEFAULT_FROM_EMAIL, [m.email], connection=connection)
+                        for m in emails
+                    ]
+                )
+                or 0
+            )
+        except Exception:
             logger.exception("satisfaction: email delivery failed for %d invitations", len(emails))
     if sms:
         try:
             count += sms_backend().send_many([(m.phone, f"{m.subject} {m.body}") for m in sms])
-        except Exception:  # noqa: BLE001 - as above
+        except Exception:
             logger.exception("satisfaction: SMS delivery failed for %d invitations", len(sms))
     return count

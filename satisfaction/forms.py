@@ -6,7 +6,10 @@ from .models import FollowUp, SurveyTemplate, Wave
 
 class ScoreFilterForm(forms.Form):
     GROUPS = [
-        ("wave", _("Wave")), ("project", _("Project")), ("dimension", _("Dimension")), ("period", _("Month")),
+        ("wave", _("Wave")),
+        ("project", _("Project")),
+        ("dimension", _("Dimension")),
+        ("period", _("Month")),
         ("segment", _("Segment")),
     ]
     project = forms.ModelChoiceField(queryset=None, required=False, label=_("Project"), to_field_name="code")
@@ -48,8 +51,21 @@ class WaveForm(forms.ModelForm):
     class Meta:
         model = Wave
         fields = [
-            "code", "name", "name_en", "template", "trigger", "offset_months", "offset_days", "window_days", "channel",
-            "reminder_interval_days", "reminder_max", "cooldown_days", "low_score_threshold", "is_active", "order",
+            "code",
+            "name",
+            "name_en",
+            "template",
+            "trigger",
+            "offset_months",
+            "offset_days",
+            "window_days",
+            "channel",
+            "reminder_interval_days",
+            "reminder_max",
+            "cooldown_days",
+            "low_score_threshold",
+            "is_active",
+            "order",
         ]
 
     def __init__(self, *args, **kwargs):

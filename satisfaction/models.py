@@ -133,7 +133,9 @@ class Wave(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(window_days__gte=1), name="sat_wave_window_positive"),
             models.CheckConstraint(condition=Q(reminder_interval_days__gte=1), name="sat_wave_reminder_interval_positive"),
-            models.CheckConstraint(condition=Q(low_score_threshold__gte=1, low_score_threshold__lte=5), name="sat_wave_threshold_range"),
+            models.CheckConstraint(
+                condition=Q(low_score_threshold__gte=1, low_score_threshold__lte=5), name="sat_wave_threshold_range"
+            ),
             # Offsets are non-negative in the columns' types too; a trigger wave has no month offset.
             models.CheckConstraint(condition=Q(trigger="handover") | Q(offset_months=0), name="sat_wave_months_only_handover"),
         ]
@@ -288,8 +290,12 @@ class Response(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(overall__isnull=True) | Q(overall__gte=1, overall__lte=5), name="sat_response_overall_range"),
-            models.CheckConstraint(condition=Q(recommend__isnull=True) | Q(recommend__lte=10), name="sat_response_recommend_range"),
+            models.CheckConstraint(
+                condition=Q(overall__isnull=True) | Q(overall__gte=1, overall__lte=5), name="sat_response_overall_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(recommend__isnull=True) | Q(recommend__lte=10), name="sat_response_recommend_range"
+            ),
         ]
         indexes = [
             models.Index(fields=["project", "wave", "submitted_at"], name="sat_response_scores"),
@@ -313,7 +319,9 @@ class Answer(models.Model):
         ordering = ["question__order"]
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="sat_answer_once"),
-            models.CheckConstraint(condition=Q(value_int__isnull=True) | Q(value_int__gte=0, value_int__lte=10), name="sat_answer_int_range"),
+            models.CheckConstraint(
+                condition=Q(value_int__isnull=True) | Q(value_int__gte=0, value_int__lte=10), name="sat_answer_int_range"
+            ),
         ]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")

@@ -11,8 +11,11 @@ from .models import Invitation, Question
 from .tokens import TokenExpired, TokenInvalid, read_token
 
 RATING_LABELS = {
-    1: gettext_lazy("Very dissatisfied"), 2: gettext_lazy("Dissatisfied"), 3: gettext_lazy("Neutral"),
-    4: gettext_lazy("Satisfied"), 5: gettext_lazy("Very satisfied"),
+    1: gettext_lazy("Very dissatisfied"),
+    2: gettext_lazy("Dissatisfied"),
+    3: gettext_lazy("Neutral"),
+    4: gettext_lazy("Satisfied"),
+    5: gettext_lazy("Very satisfied"),
 }
 
 
@@ -44,7 +47,9 @@ def _field_rows(questions: list[Question], values: dict, errors: dict) -> list[d
     for q in questions:
         name = f"q_{q.key}"
         current = values.get(q.key)
-        chosen = {str(v) for v in current} if isinstance(current, list) else {str(current)} if current not in (None, "") else set()
+        chosen = (
+            {str(v) for v in current} if isinstance(current, list) else {str(current)} if current not in (None, "") else set()
+        )
         if q.kind == Question.Kind.RATING:
             options = [(str(v), f"{v} · {RATING_LABELS[v]}") for v in range(5, 0, -1)]
         elif q.kind == Question.Kind.RECOMMEND:
@@ -53,11 +58,19 @@ def _field_rows(questions: list[Question], values: dict, errors: dict) -> list[d
             options = [("1", _("Yes")), ("0", _("No"))]
         else:
             options = [(c["value"], (c.get("name_en") if en else "") or c["name"]) for c in q.choices]
-        rows.append({
-            "q": q, "name": name, "text": (q.text_en if en else "") or q.text, "error": errors.get(q.key, [""])[0],
-            "options": [{"value": v, "label": label, "checked": v in chosen, "id": f"{name}_{i}"} for i, (v, label) in enumerate(options)],
-            "text_value": current if isinstance(current, str) else "",
-        })
+        rows.append(
+            {
+                "q": q,
+                "name": name,
+                "text": (q.text_en if en else "") or q.text,
+                "error": errors.get(q.key, [""])[0],
+                "options": [
+                    {"value": v, "label": label, "checked": v in chosen, "id": f"{name}_{i}"}
+                    for i, (v, label) in enumerate(options)
+                ],
+                "text_value": current if isinstance(current, str) else "",
+            }
+        )
     return rows
 
 
@@ -75,7 +88,9 @@ def survey(request, token):
         values, errors = {}, {}
         if request.method == "POST":
             values = {
-                q.key: request.POST.getlist(f"q_{q.key}") if q.kind == Question.Kind.MULTIPLE else request.POST.get(f"q_{q.key}", "")
+                q.key: request.POST.getlist(f"q_{q.key}")
+                if q.kind == Question.Kind.MULTIPLE
+                else request.POST.get(f"q_{q.key}", "")
                 for q in questions
             }
             try:

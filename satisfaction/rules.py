@@ -82,7 +82,9 @@ def pick_channel(preferred: str, *, email: str, phone: str) -> str:
     return next((channel for channel, address in addresses.items() if address), "")
 
 
-def next_reminder_at(*, sent_or_reminded_at: datetime, reminders_sent: int, reminder_max: int, interval_days: int) -> datetime | None:
+def next_reminder_at(
+    *, sent_or_reminded_at: datetime, reminders_sent: int, reminder_max: int, interval_days: int
+) -> datetime | None:
     """When the next reminder is due, or None when the cap is reached."""
     if reminders_sent >= reminder_max:
         return None

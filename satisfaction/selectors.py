@@ -52,9 +52,9 @@ def template_get(*, pk) -> SurveyTemplate:
     from django.http import Http404
 
     try:
-        return SurveyTemplate.objects.prefetch_related(
-            Prefetch("questions", queryset=Question.objects.order_by("order"))
-        ).get(pk=pk)
+        return SurveyTemplate.objects.prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order"))).get(
+            pk=pk
+        )
     except (SurveyTemplate.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -108,8 +108,9 @@ def run_list() -> QuerySet[Run]:
 # --- responses and follow-ups -------------------------------------------------------------------
 
 
-def response_list(*, actor, project: Project | None = None, wave: Wave | None = None,
-                  date_from: date | None = None, date_to: date | None = None) -> QuerySet[Response]:
+def response_list(
+    *, actor, project: Project | None = None, wave: Wave | None = None, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[Response]:
     qs = scope_to_actor(
         Response.objects.select_related("project", "wave", "invitation__customer", "invitation__contract__unit").prefetch_related(
             Prefetch("answers", queryset=Answer.objects.select_related("question").order_by("question__order"))
@@ -185,11 +186,16 @@ _RESPONSE_AGGREGATES = {
 
 def _row(key, label, agg: dict, sent: int | None) -> ScoreRow:
     return ScoreRow(
-        key=key, label=label, responses=agg["n"], sent=sent,
+        key=key,
+        label=label,
+        responses=agg["n"],
+        sent=sent,
         response_rate=rules.share(agg["n"], sent) if sent is not None else None,
         satisfaction_index=rules.satisfaction_index(agg["avg_overall"]),
         share_satisfied=rules.share(agg["satisfied"], agg["overall_n"]),
-        recommend_score=rules.recommend_score(promoters=agg["promoters"], detractors=agg["detractors"], answers=agg["recommend_n"]),
+        recommend_score=rules.recommend_score(
+            promoters=agg["promoters"], detractors=agg["detractors"], answers=agg["recommend_n"]
+        ),
         repurchase_intent=rules.share(agg["repurchase_yes"], agg["repurchase_n"]),
     )
 
@@ -202,14 +208,21 @@ def segment_selector():
     "invitation__customer")`` on responses), else None and the "segment" grouping is unavailable.
     """
     try:
-        from segments import selectors as segment_selectors  # noqa: PLC0415 - optional dependency
+        from segments import selectors as segment_selectors
     except ImportError:
         return None
     return getattr(segment_selectors, "customer_segment_annotation", None)
 
 
-def scores(*, actor, group_by: str = "wave", project: Project | None = None, wave: Wave | None = None,
-           date_from: date | None = None, date_to: date | None = None) -> list[ScoreRow]:
+def scores(
+    *,
+    actor,
+    group_by: str = "wave",
+    project: Project | None = None,
+    wave: Wave | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[ScoreRow]:
     """Scores grouped by project, wave, dimension, month (period) or segment: three queries at most."""
     if group_by not in GROUPINGS:
         raise ValueError(group_by)
@@ -242,11 +255,10 @@ def scores(*, actor, group_by: str = "wave", project: Project | None = None, wav
     model = Project if field == "project" else Wave
     objects = model.objects.in_bulk(keys)
     by_key = {a[field]: a for a in agg}
-    empty = {k: 0 for k in _RESPONSE_AGGREGATES} | {"avg_overall": None}
+    empty = dict.fromkeys(_RESPONSE_AGGREGATES, 0) | {"avg_overall": None}
     order = (lambda o: o.code) if field == "project" else (lambda o: (o.order, o.code))
     return [
-        _row(obj.pk, obj.name, by_key.get(obj.pk, empty), sent_by.get(obj.pk, 0))
-        for obj in sorted(objects.values(), key=order)
+        _row(obj.pk, obj.name, by_key.get(obj.pk, empty), sent_by.get(obj.pk, 0)) for obj in sorted(objects.values(), key=order)
     ]
 
 
@@ -259,7 +271,9 @@ def _scores_by_dimension(responses) -> list[ScoreRow]:
     agg = {
         a["question__dimension"]: a
         for a in ratings.values("question__dimension").annotate(
-            n=Count("response", distinct=True), avg=Avg("value_int"), answers=Count("pk"),
+            n=Count("response", distinct=True),
+            avg=Avg("value_int"),
+            answers=Count("pk"),
             satisfied=Count("pk", filter=Q(value_int__gte=rules.SATISFIED_FROM)),
         )
     }
@@ -268,13 +282,25 @@ def _scores_by_dimension(responses) -> list[ScoreRow]:
         a = agg.get(value)
         if a is None:
             continue
-        rows.append(ScoreRow(value, label, a["n"], None, None, rules.satisfaction_index(a["avg"]),
-                             rules.share(a["satisfied"], a["answers"]), None, None))
+        rows.append(
+            ScoreRow(
+                value,
+                label,
+                a["n"],
+                None,
+                None,
+                rules.satisfaction_index(a["avg"]),
+                rules.share(a["satisfied"], a["answers"]),
+                None,
+                None,
+            )
+        )
     return rows
 
 
-def headline(*, actor, project: Project | None = None, wave: Wave | None = None,
-             date_from: date | None = None, date_to: date | None = None) -> ScoreRow:
+def headline(
+    *, actor, project: Project | None = None, wave: Wave | None = None, date_from: date | None = None, date_to: date | None = None
+) -> ScoreRow:
     """The whole selection as one row: two queries."""
     responses = scope_to_actor(Response.objects.all(), actor)
     sent = scope_to_actor(Invitation.objects.filter(sent_at__isnull=False), actor)
@@ -303,7 +329,7 @@ def satisfaction_project_summary(*, actor, projects: list[Project] | None = None
     agg = {a["project"]: a for a in responses.values("project").annotate(**_RESPONSE_AGGREGATES)}
     sent_by = dict(sent.values("project").annotate(n=Count("pk")).values_list("project", "n"))
     open_by = dict(follow_ups.values("project").annotate(n=Count("pk")).values_list("project", "n"))
-    empty = {k: 0 for k in _RESPONSE_AGGREGATES} | {"avg_overall": None}
+    empty = dict.fromkeys(_RESPONSE_AGGREGATES, 0) | {"avg_overall": None}
     out = {}
     for pk in set(agg) | set(sent_by) | set(open_by):
         row = _row(pk, "", agg.get(pk, empty), sent_by.get(pk, 0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -51,24 +51,25 @@ class InvitationClosed(Exception):
 # --- the daily run ------------------------------------------------------------------------------
 
 
-def daily_run(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> Run:
-    """Plan, expire, send and remind for ``today``; returns the finished Run record.
+def daily_run(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Run:
+    """Plan, expire, send and remind for the day of ``now``; returns the finished Run record.
 
     Repeating it on the same day creates and sends nothing new. Two runs at once split the work
     between them. Each phase commits batch by batch, so the Run row shows progress while it works
     and a crash leaves every finished batch in place for the next run to continue from.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()  # the demo replays past days; everything else runs on the real clock
+    today = timezone.localdate(now)
     run = Run.objects.create(run_on=today, phase="plan")
     try:
-        invitations_plan(run=run, today=today, batch_size=batch_size)
-        work = _open_work(today)
+        invitations_plan(run=run, now=now, batch_size=batch_size)
+        work = _open_work(today, now)
         if work["expire"]:
-            invitations_expire(run=run, today=today, batch_size=batch_size)
+            invitations_expire(run=run, now=now, batch_size=batch_size)
         if work["send"]:
-            invitations_send(run=run, today=today, batch_size=batch_size)
+            invitations_send(run=run, now=now, batch_size=batch_size)
         if work["remind"]:
-            invitations_remind(run=run, today=today, batch_size=batch_size)
+            invitations_remind(run=run, now=now, batch_size=batch_size)
     except Exception as exc:
         Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, error=repr(exc)[:2000], finished_at=timezone.now())
         raise
@@ -77,10 +78,9 @@ def daily_run(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> Run
     return run
 
 
-def _open_work(today: date) -> dict[str, int]:
+def _open_work(today: date, now: datetime) -> dict[str, int]:
     """How many open invitations each phase has to handle, in one query over the open rows only
     (the partial index on open invitations), so that a quiet day costs a handful of queries."""
-    now = timezone.now()
     return Invitation.objects.filter(status__in=Invitation.OPEN).aggregate(
         expire=Count("pk", filter=Q(closes_on__lt=today)),
         send=Count("pk", filter=Q(status=Invitation.Status.PENDING, due_on__lte=today, closes_on__gte=today)),
@@ -115,9 +115,7 @@ def _candidates_handover(wave: Wave, today: date):
 
 
 def _candidates_trigger(wave: Wave, today: date):
-    first, last = rules.event_range_open_on(
-        today, offset_months=0, offset_days=wave.offset_days, window_days=wave.window_days
-    )
+    first, last = rules.event_range_open_on(today, offset_months=0, offset_days=wave.offset_days, window_days=wave.window_days)
     already = Invitation.objects.filter(wave=wave, trigger_id=OuterRef("pk"))
     return (
         Trigger.objects.filter(
@@ -137,7 +135,9 @@ def _waves_with_events(today: date) -> list[Wave]:
     so that an ordinary day does not ask once per wave."""
     waves = list(Wave.objects.filter(is_active=True).order_by("pk"))
     ranges = {
-        w.pk: rules.event_range_open_on(today, offset_months=w.offset_months, offset_days=w.offset_days, window_days=w.window_days)
+        w.pk: rules.event_range_open_on(
+            today, offset_months=w.offset_months, offset_days=w.offset_days, window_days=w.window_days
+        )
         for w in waves
     }
     handover = [w for w in waves if w.trigger == Wave.Trigger.HANDOVER]
@@ -154,13 +154,14 @@ def _waves_with_events(today: date) -> list[Wave]:
     return [w for w in waves if counts.get(f"w{w.pk}")]
 
 
-def invitations_plan(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
+def invitations_plan(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Create the invitations that fall due and are still open on ``today``; returns how many.
 
     Per batch of ``batch_size`` candidates: read candidates, insert, read the new ids,
     insert their events, bump the run's counters (five). Cancelled contracts and opted-out owners
     are not invited at all; the send step checks both again.
     """
+    today = timezone.localdate(now)
     created_total = high_water = 0  # ids above high_water that carry this run's mark are new
     for wave in _waves_with_events(today):
         is_handover = wave.trigger == Wave.Trigger.HANDOVER
@@ -176,16 +177,22 @@ def invitations_plan(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
                 due = rules.due_on(event_on, offset_months=wave.offset_months, offset_days=wave.offset_days)
                 rows.append(
                     Invitation(
-                        wave=wave, template_id=wave.template_id, project_id=project_id, contract_id=contract_id,
-                        customer_id=customer_id, trigger_id=None if is_handover else pk,
-                        occurrence="" if is_handover else f"t{pk}", run=run, channel=wave.channel, due_on=due,
+                        wave=wave,
+                        template_id=wave.template_id,
+                        project_id=project_id,
+                        contract_id=contract_id,
+                        customer_id=customer_id,
+                        trigger_id=None if is_handover else pk,
+                        occurrence="" if is_handover else f"t{pk}",
+                        run=run,
+                        channel=wave.channel,
+                        due_on=due,
                         closes_on=rules.closes_on(due, window_days=wave.window_days),
                     )
                 )
             # The unique constraint decides between two runs racing for the same rows.
             Invitation.objects.bulk_create(rows, ignore_conflicts=True)
             new_ids = list(Invitation.objects.filter(run=run, pk__gt=high_water).values_list("pk", flat=True))
-            now = timezone.now()
             Event.objects.bulk_create(
                 [Event(invitation_id=i, kind=Event.Kind.CREATED, at=now, after=Invitation.Status.PENDING) for i in new_ids]
             )
@@ -202,15 +209,38 @@ def _survey_url(invitation_id: int, closes_on: date) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("satisfaction:survey", args=[token])
 
 
-def _message(inv: Invitation, *, reminder: bool) -> channels.Message:
+def _messages(invitations: list[Invitation], *, reminder: bool) -> list[channels.Message]:
+    """The owners' messages, in Chinese, each with its own signed link."""
+    out = []
     with translation.override("zh-hans"):
-        url = _survey_url(inv.pk, inv.closes_on)
-        subject = (_("Reminder: %(survey)s") if reminder else "%(survey)s") % {"survey": inv.wave.name}
-        body = _(
+        subject_format = _("Reminder: %(survey)s") if reminder else "%(survey)s"
+        body_format = _(
             "Dear %(name)s, please tell us how we are doing. The survey takes about three minutes and is open until "
             "%(closes)s: %(url)s"
-        ) % {"name": inv.customer.name, "closes": inv.closes_on.isoformat(), "url": url}
-    return channels.Message(inv.pk, inv.channel, inv.customer.email, inv.customer.phone, subject, body)
+        )
+        for inv in invitations:
+            url = _survey_url(inv.pk, inv.closes_on)
+            body = body_format % {"name": inv.customer.name, "closes": inv.closes_on.isoformat(), "url": url}
+            out.append(
+                channels.Message(
+                    inv.pk, inv.channel, inv.customer.email, inv.customer.phone, subject_format % {"survey": inv.wave.name}, body
+                )
+            )
+    return out
+
+
+def _update_grouped(batch: list[Invitation], fields: list[str]) -> int:
+    """Write the batch's new values with one UPDATE per distinct combination of values.
+
+    The combinations are few and do not grow with the batch (a status, a channel, a reminder
+    time per wave), unlike ``bulk_update``'s CASE per row, which is slow on thousands of rows.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for inv in batch:
+        groups.setdefault(tuple(getattr(inv, f) for f in fields), []).append(inv.pk)
+    for values, ids in groups.items():
+        Invitation.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
+    return len(groups)
 
 
 def _claim(queryset, batch_size: int) -> list[Invitation]:
@@ -222,13 +252,15 @@ def _claim(queryset, batch_size: int) -> list[Invitation]:
     )
 
 
-def invitations_send(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
+def invitations_send(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Send every pending invitation that is due, after checking eligibility again; returns sends.
 
     Per batch: claim invitations, lock their owners (in pk order, so two workers never deadlock
     and the cooldown sees the other worker's sends), read each owner's last send, update the
-    batch, write events, bump counters — six queries — then deliver after commit.
+    batch (one UPDATE per distinct outcome, a handful), write events, bump counters, then deliver
+    after commit. The count does not grow with the batch.
     """
+    today = timezone.localdate(now)
     due = Invitation.objects.filter(status=Invitation.Status.PENDING, due_on__lte=today, closes_on__gte=today)
     total = 0
     while True:
@@ -236,7 +268,6 @@ def invitations_send(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
             batch = _claim(due, batch_size)
             if not batch:
                 break
-            now = timezone.now()
             customer_ids = sorted({inv.customer_id for inv in batch})
             owners = {
                 pk: (opted_out, email, phone)
@@ -258,43 +289,51 @@ def invitations_send(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> 
                 inv.customer.opted_out, inv.customer.email, inv.customer.phone = opted_out, email, phone
                 reason = rules.ineligible_reason(
                     rules.Recipient(inv.contract.status, opted_out, last_sent.get(inv.customer_id), email, phone),
-                    now=now, cooldown_days=inv.wave.cooldown_days, channel=inv.channel,
+                    now=now,
+                    cooldown_days=inv.wave.cooldown_days,
+                    channel=inv.channel,
                 )
                 if reason:
                     inv.status, inv.skip_reason, inv.closed_at = Invitation.Status.SKIPPED, reason, now
-                    events.append(Event(invitation=inv, kind=Event.Kind.SKIPPED, at=now, before="pending", after="skipped", detail=reason))
+                    events.append(
+                        Event(invitation=inv, kind=Event.Kind.SKIPPED, at=now, before="pending", after="skipped", detail=reason)
+                    )
                     skipped += 1
                     continue
                 inv.status, inv.sent_at = Invitation.Status.SENT, now
                 inv.channel = rules.pick_channel(inv.wave.channel, email=email, phone=phone)
                 inv.next_reminder_at = rules.next_reminder_at(
-                    sent_or_reminded_at=now, reminders_sent=0, reminder_max=inv.wave.reminder_max,
+                    sent_or_reminded_at=now,
+                    reminders_sent=0,
+                    reminder_max=inv.wave.reminder_max,
                     interval_days=inv.wave.reminder_interval_days,
                 )
                 last_sent[inv.customer_id] = now  # a second survey to the same owner in this batch waits its cooldown
-                events.append(Event(invitation=inv, kind=Event.Kind.SENT, at=now, before="pending", after="sent", detail=inv.channel))
-                messages.append(_message(inv, reminder=False))
+                events.append(
+                    Event(invitation=inv, kind=Event.Kind.SENT, at=now, before="pending", after="sent", detail=inv.channel)
+                )
+                messages.append(inv)
                 sent += 1
-            Invitation.objects.bulk_update(
-                batch, ["status", "skip_reason", "channel", "closed_at", "sent_at", "next_reminder_at", "updated_at"]
-            )
+            _update_grouped(batch, ["status", "skip_reason", "channel", "closed_at", "sent_at", "next_reminder_at", "updated_at"])
             Event.objects.bulk_create(events)
             _progress(run, "send", sent=sent, skipped=skipped)
-        channels.deliver(messages)
+        channels.deliver(_messages(messages, reminder=False))
         total += sent
         if len(batch) < batch_size:
             break
     return total
 
 
-def invitations_remind(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
+def invitations_remind(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Remind sent, unanswered invitations whose reminder is due, up to the wave's cap.
 
     A cancelled contract or an opted-out owner stops the reminders (the invitation is closed).
     """
-    now = timezone.now()
+    today = timezone.localdate(now)
     due = Invitation.objects.filter(
-        status=Invitation.Status.SENT, next_reminder_at__lte=now, closes_on__gte=today,
+        status=Invitation.Status.SENT,
+        next_reminder_at__lte=now,
+        closes_on__gte=today,
         reminder_count__lt=F("wave__reminder_max"),
     )
     total = 0
@@ -308,40 +347,46 @@ def invitations_remind(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
                 inv.updated_at = now
                 if inv.contract.status != Contract.Status.ACTIVE or inv.customer.opted_out:
                     reason = "cancelled" if inv.contract.status != Contract.Status.ACTIVE else "opted_out"
-                    inv.status, inv.skip_reason, inv.closed_at, inv.next_reminder_at = Invitation.Status.SKIPPED, reason, now, None
-                    events.append(Event(invitation=inv, kind=Event.Kind.SKIPPED, at=now, before="sent", after="skipped", detail=reason))
+                    inv.status, inv.skip_reason, inv.closed_at, inv.next_reminder_at = (
+                        Invitation.Status.SKIPPED,
+                        reason,
+                        now,
+                        None,
+                    )
+                    events.append(
+                        Event(invitation=inv, kind=Event.Kind.SKIPPED, at=now, before="sent", after="skipped", detail=reason)
+                    )
                     skipped += 1
                     continue
                 inv.reminder_count += 1
                 inv.next_reminder_at = rules.next_reminder_at(
-                    sent_or_reminded_at=now, reminders_sent=inv.reminder_count, reminder_max=inv.wave.reminder_max,
+                    sent_or_reminded_at=now,
+                    reminders_sent=inv.reminder_count,
+                    reminder_max=inv.wave.reminder_max,
                     interval_days=inv.wave.reminder_interval_days,
                 )
                 events.append(Event(invitation=inv, kind=Event.Kind.REMINDED, at=now, detail=str(inv.reminder_count)))
-                messages.append(_message(inv, reminder=True))
+                messages.append(inv)
                 reminded += 1
-            Invitation.objects.bulk_update(
-                batch, ["status", "skip_reason", "closed_at", "reminder_count", "next_reminder_at", "updated_at"]
-            )
+            _update_grouped(batch, ["status", "skip_reason", "closed_at", "reminder_count", "next_reminder_at", "updated_at"])
             Event.objects.bulk_create(events)
             _progress(run, "remind", reminded=reminded, skipped=skipped)
-        channels.deliver(messages)
+        channels.deliver(_messages(messages, reminder=True))
         total += reminded
         if len(batch) < batch_size:
             break
     return total
 
 
-def invitations_expire(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -> int:
+def invitations_expire(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Close open invitations whose window ended before ``today``."""
-    open_late = Invitation.objects.filter(status__in=Invitation.OPEN, closes_on__lt=today)
+    open_late = Invitation.objects.filter(status__in=Invitation.OPEN, closes_on__lt=timezone.localdate(now))
     total = 0
     while True:
         with transaction.atomic():
             batch = list(open_late.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status")[:batch_size])
             if not batch:
                 break
-            now = timezone.now()
             ids = [pk for pk, _status in batch]
             Invitation.objects.filter(pk__in=ids).update(
                 status=Invitation.Status.EXPIRED, closed_at=now, next_reminder_at=None, updated_at=now
@@ -359,8 +404,9 @@ def invitations_expire(*, run: Run, today: date, batch_size: int = BATCH_SIZE) -
 # --- triggers -----------------------------------------------------------------------------------
 
 
-def trigger_record(*, kind: str, contract: Contract, occurred_on: date, source_ref: str,
-                   customers: list[Customer] | None = None) -> int:
+def trigger_record(
+    *, kind: str, contract: Contract, occurred_on: date, source_ref: str, customers: list[Customer] | None = None
+) -> int:
     """Record a touch point (a visit, a closed complaint) for the contract's owners.
 
     Event-triggered waves of that kind invite them from the next daily run. Recording the same
@@ -371,7 +417,14 @@ def trigger_record(*, kind: str, contract: Contract, occurred_on: date, source_r
         raise ValueError(f"not a trigger kind: {kind}")
     owners = customers if customers is not None else list(contract.customers.all())
     rows = [
-        Trigger(project_id=contract.project_id, contract=contract, customer=c, kind=kind, occurred_on=occurred_on, source_ref=source_ref)
+        Trigger(
+            project_id=contract.project_id,
+            contract=contract,
+            customer=c,
+            kind=kind,
+            occurred_on=occurred_on,
+            source_ref=source_ref,
+        )
         for c in owners
     ]
     before = Trigger.objects.filter(kind=kind, source_ref=source_ref).count()
@@ -400,7 +453,7 @@ def _clean_answers(questions: list[Question], answers: Mapping[str, Any]) -> dic
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation, answers: Mapping[str, Any]) -> tuple[Response, bool]:
+def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: datetime | None = None) -> tuple[Response, bool]:
     """Store the owner's answers, once. Returns (response, created).
 
     A second submit — a double click, a retry, a second tab — returns the first response and
@@ -412,24 +465,36 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any]) -> tu
     existing = Response.objects.filter(invitation=inv).first()
     if existing is not None:
         return existing, False
-    if inv.status != Invitation.Status.SENT or inv.closes_on < timezone.localdate():
+    now = now or timezone.now()
+    if inv.status != Invitation.Status.SENT or inv.closes_on < timezone.localdate(now):
         raise InvitationClosed(inv.status)
     questions = list(inv.template.questions.order_by("order"))
     cleaned = _clean_answers(questions, answers)
-    now = timezone.now()
     by_metric = {q.metric: cleaned[q.key] for q in questions if q.metric}
     overall = by_metric.get(Question.Metric.OVERALL, rules.CleanAnswer()).value_int
     recommend = by_metric.get(Question.Metric.RECOMMEND, rules.CleanAnswer()).value_int
     repurchase_raw = by_metric.get(Question.Metric.REPURCHASE, rules.CleanAnswer()).value_int
     is_low = rules.is_low_score(overall=overall, threshold=inv.wave.low_score_threshold)
     response = Response.objects.create(
-        invitation=inv, project_id=inv.project_id, wave_id=inv.wave_id, template_id=inv.template_id, submitted_at=now,
-        overall=overall, recommend=recommend, repurchase=None if repurchase_raw is None else bool(repurchase_raw), is_low=is_low,
+        invitation=inv,
+        project_id=inv.project_id,
+        wave_id=inv.wave_id,
+        template_id=inv.template_id,
+        submitted_at=now,
+        overall=overall,
+        recommend=recommend,
+        repurchase=None if repurchase_raw is None else bool(repurchase_raw),
+        is_low=is_low,
     )
     Answer.objects.bulk_create(
         [
-            Answer(response=response, question=q, value_int=cleaned[q.key].value_int, value_text=cleaned[q.key].value_text,
-                   value_choices=list(cleaned[q.key].value_choices))
+            Answer(
+                response=response,
+                question=q,
+                value_int=cleaned[q.key].value_int,
+                value_text=cleaned[q.key].value_text,
+                value_choices=list(cleaned[q.key].value_choices),
+            )
             for q in questions
             if not cleaned[q.key].empty
         ]
@@ -438,7 +503,7 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any]) -> tu
     inv.save(update_fields=["status", "responded_at", "next_reminder_at", "updated_at"])
     Event.objects.create(invitation=inv, kind=Event.Kind.RESPONDED, at=now, before="sent", after="responded")
     if is_low:
-        follow_up_open(response=response, wave=inv.wave)
+        follow_up_open(response=response, wave=inv.wave, now=now)
     return response, True
 
 
@@ -461,8 +526,11 @@ def invitation_opt_out(*, invitation: Invitation) -> int:
     if not open_rows:
         return 0
     Invitation.objects.filter(pk__in=[pk for pk, _s in open_rows]).update(
-        status=Invitation.Status.OPTED_OUT, skip_reason=Invitation.SkipReason.OPTED_OUT, closed_at=now,
-        next_reminder_at=None, updated_at=now,
+        status=Invitation.Status.OPTED_OUT,
+        skip_reason=Invitation.SkipReason.OPTED_OUT,
+        closed_at=now,
+        next_reminder_at=None,
+        updated_at=now,
     )
     Event.objects.bulk_create(
         [Event(invitation_id=pk, kind=Event.Kind.OPTED_OUT, at=now, before=status, after="opted_out") for pk, status in open_rows]
@@ -473,7 +541,7 @@ def invitation_opt_out(*, invitation: Invitation) -> int:
 # --- follow-ups ---------------------------------------------------------------------------------
 
 
-def follow_up_open(*, response: Response, wave: Wave) -> FollowUp:
+def follow_up_open(*, response: Response, wave: Wave, now: datetime) -> FollowUp:
     """Open the follow-up for a low score and tell the project's customer-relations staff.
 
     Called inside ``response_submit``'s transaction; one follow-up per response (one-to-one).
@@ -481,16 +549,25 @@ def follow_up_open(*, response: Response, wave: Wave) -> FollowUp:
     with translation.override("zh-hans"):
         reason = _("Overall satisfaction %(score)s of 5 in “%(wave)s”") % {"score": response.overall, "wave": wave.name}
     follow_up = FollowUp.objects.create(response=response, project_id=response.project_id, reason=reason)
-    now = timezone.now()
-    Event.objects.create(follow_up=follow_up, invitation_id=response.invitation_id, kind=Event.Kind.FOLLOW_UP_OPENED, at=now,
-                         after=FollowUp.Status.OPEN, detail=reason)
+    Event.objects.create(
+        follow_up=follow_up,
+        invitation_id=response.invitation_id,
+        kind=Event.Kind.FOLLOW_UP_OPENED,
+        at=now,
+        after=FollowUp.Status.OPEN,
+        detail=reason,
+    )
     recipients = User.objects.filter(projects=response.project_id, role__in=FOLLOW_UP_ROLES, is_active=True)
     with translation.override("zh-hans"):
         title = _("Low survey score: follow up with the owner")
     notify(
-        recipients=recipients, kind="satisfaction.low_score", title=title, body=reason,
+        recipients=recipients,
+        kind="satisfaction.low_score",
+        title=title,
+        body=reason,
         dedupe_key=f"satisfaction:follow_up:{follow_up.pk}",
-        url=reverse("satisfaction:follow-up-detail", args=[follow_up.pk]), project=response.project,
+        url=reverse("satisfaction:follow-up-detail", args=[follow_up.pk]),
+        project=response.project,
     )
     return follow_up
 
@@ -504,8 +581,12 @@ def follow_up_transition(*, follow_up: FollowUp, actor: User, status: str, note:
     fu = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if fu.status == status:
         return fu
-    require_transition(FollowUp.TRANSITIONS, fu.status, status, action=str(FollowUp.Status(status).label)
-                       if status in FollowUp.Status.values else status)
+    require_transition(
+        FollowUp.TRANSITIONS,
+        fu.status,
+        status,
+        action=str(FollowUp.Status(status).label) if status in FollowUp.Status.values else status,
+    )
     before, now = fu.status, timezone.now()
     fu.status, fu.assignee = status, fu.assignee or actor
     fields = ["status", "assignee", "updated_at"]
@@ -516,15 +597,29 @@ def follow_up_transition(*, follow_up: FollowUp, actor: User, status: str, note:
         fu.closed_at = now
         fields.append("closed_at")
     fu.save(update_fields=fields)
-    Event.objects.create(follow_up=fu, kind=Event.Kind.FOLLOW_UP_CHANGED, actor=actor, at=now, before=before, after=status, detail=note)
+    Event.objects.create(
+        follow_up=fu, kind=Event.Kind.FOLLOW_UP_CHANGED, actor=actor, at=now, before=before, after=status, detail=note
+    )
     return fu
 
 
 # --- waves and templates ------------------------------------------------------------------------
 
 WAVE_FIELDS = (
-    "name", "name_en", "template", "trigger", "offset_months", "offset_days", "window_days", "channel",
-    "reminder_interval_days", "reminder_max", "cooldown_days", "low_score_threshold", "is_active", "order",
+    "name",
+    "name_en",
+    "template",
+    "trigger",
+    "offset_months",
+    "offset_days",
+    "window_days",
+    "channel",
+    "reminder_interval_days",
+    "reminder_max",
+    "cooldown_days",
+    "low_score_threshold",
+    "is_active",
+    "order",
 )
 
 
@@ -577,8 +672,9 @@ def wave_update(*, wave: Wave, actor: User, **values) -> Wave:
 
 
 @transaction.atomic
-def template_question_revise(*, template: SurveyTemplate, actor: User, key: str, text: str, text_en: str = "",
-                             required: bool | None = None) -> SurveyTemplate:
+def template_question_revise(
+    *, template: SurveyTemplate, actor: User, key: str, text: str, text_en: str = "", required: bool | None = None
+) -> SurveyTemplate:
     """Publish a new version of ``template`` with question ``key`` reworded; waves move to it.
 
     Answers given so far keep pointing at the old wording. Raises InvalidTransition when
@@ -602,15 +698,32 @@ def template_question_revise(*, template: SurveyTemplate, actor: User, key: str,
     )
     copies = []
     for q in questions:
-        copy = Question(template=fresh, key=q.key, order=q.order, kind=q.kind, dimension=q.dimension, metric=q.metric,
-                        text=q.text, text_en=q.text_en, choices=q.choices, required=q.required)
+        copy = Question(
+            template=fresh,
+            key=q.key,
+            order=q.order,
+            kind=q.kind,
+            dimension=q.dimension,
+            metric=q.metric,
+            text=q.text,
+            text_en=q.text_en,
+            choices=q.choices,
+            required=q.required,
+        )
         if q.key == key:
             copy.text, copy.text_en, copy.required = text, text_en or q.text_en, new_required
         copies.append(copy)
     Question.objects.bulk_create(copies)
     Wave.objects.filter(template=current).update(template=fresh, updated_at=timezone.now())
-    Event.objects.create(template=fresh, kind=Event.Kind.TEMPLATE_PUBLISHED, actor=actor, at=timezone.now(),
-                         before=f"v{current.version}", after=f"v{fresh.version}", detail=f"{key}: {target.text} → {text}")
+    Event.objects.create(
+        template=fresh,
+        kind=Event.Kind.TEMPLATE_PUBLISHED,
+        actor=actor,
+        at=timezone.now(),
+        before=f"v{current.version}",
+        after=f"v{fresh.version}",
+        detail=f"{key}: {target.text} → {text}",
+    )
     return fresh
 
 

@@ -20,7 +20,7 @@ from estates.workflow import InvalidTransition
 
 from . import selectors, services, tasks
 from .forms import FollowUpForm, InvitationFilterForm, QuestionReviseForm, ScoreFilterForm, WaveForm
-from .models import FollowUp, Invitation, Wave
+from .models import FollowUp, Invitation
 
 # Who may change waves and templates, and start a run by hand.
 MANAGER_ROLES = frozenset({Role.CR_MANAGER, Role.GROUP_CENTRE, Role.ADMIN})
@@ -38,10 +38,16 @@ def is_manager(user) -> bool:
 def _score_filters(request):
     form = ScoreFilterForm(request.GET or None, projects=project_list(actor=request.user), waves=selectors.wave_list())
     data = form.cleaned_data if form.is_valid() else {}
-    return form, {
-        "project": data.get("project"), "wave": data.get("wave"), "date_from": data.get("date_from"),
-        "date_to": data.get("date_to"),
-    }, data.get("group_by") or "wave"
+    return (
+        form,
+        {
+            "project": data.get("project"),
+            "wave": data.get("wave"),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        },
+        data.get("group_by") or "wave",
+    )
 
 
 def _chart_rows(rows):
@@ -59,26 +65,45 @@ def index(request):
     by_period = selectors.scores(actor=request.user, group_by="period", **filters)
     counts = selectors.invitation_status_counts(actor=request.user, project=filters["project"])
     chart_data = {
-        "labels": {"index": _("Satisfaction index"), "recommend": _("Recommend score"), "rate": _("Response rate"),
-                   "satisfied": _("Share satisfied")},
-        "wave": _chart_rows(by_wave), "dimension": _chart_rows(by_dimension), "period": _chart_rows(by_period),
+        "labels": {
+            "index": _("Satisfaction index"),
+            "recommend": _("Recommend score"),
+            "rate": _("Response rate"),
+            "satisfied": _("Share satisfied"),
+        },
+        "wave": _chart_rows(by_wave),
+        "dimension": _chart_rows(by_dimension),
+        "period": _chart_rows(by_period),
     }
-    return render(request, "satisfaction/index.html", {
-        "form": form, "headline": headline, "rows": rows, "group_by": group_by, "chart_data": chart_data,
-        "segments_available": selectors.segment_selector() is not None, "query": request.GET.urlencode(),
-        "status_counts": counts,
-        "status_rows": [(value, label, counts[value]) for value, label in Invitation.Status.choices if value in counts],
-    })
+    return render(
+        request,
+        "satisfaction/index.html",
+        {
+            "form": form,
+            "headline": headline,
+            "rows": rows,
+            "group_by": group_by,
+            "chart_data": chart_data,
+            "segments_available": selectors.segment_selector() is not None,
+            "query": request.GET.urlencode(),
+            "status_counts": counts,
+            "status_rows": [(value, label, counts[value]) for value, label in Invitation.Status.choices if value in counts],
+        },
+    )
 
 
 @login_required
 def invitation_list(request):
     form = InvitationFilterForm(
-        request.GET or None, projects=project_list(actor=request.user), waves=selectors.wave_list(),
+        request.GET or None,
+        projects=project_list(actor=request.user),
+        waves=selectors.wave_list(),
         statuses=Invitation.Status.choices,
     )
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.invitation_list(actor=request.user, project=data.get("project"), wave=data.get("wave"), status=data.get("status", ""))
+    qs = selectors.invitation_list(
+        actor=request.user, project=data.get("project"), wave=data.get("wave"), status=data.get("status", "")
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "satisfaction/invitation_list.html", {"form": form, "page": page})
 
@@ -86,7 +111,9 @@ def invitation_list(request):
 @login_required
 def invitation_detail(request, pk):
     invitation = selectors.invitation_get(actor=request.user, pk=pk)
-    return render(request, "satisfaction/invitation_detail.html", {"invitation": invitation, "events": list(invitation.events.all())})
+    return render(
+        request, "satisfaction/invitation_detail.html", {"invitation": invitation, "events": list(invitation.events.all())}
+    )
 
 
 @login_required
@@ -94,7 +121,9 @@ def follow_up_list(request):
     status = request.GET.get("status", "")
     status = status if status in FollowUp.Status.values else ""
     page = Paginator(selectors.follow_up_list(actor=request.user, status=status), 50).get_page(request.GET.get("page"))
-    return render(request, "satisfaction/follow_up_list.html", {"page": page, "status": status, "statuses": FollowUp.Status.choices})
+    return render(
+        request, "satisfaction/follow_up_list.html", {"page": page, "status": status, "statuses": FollowUp.Status.choices}
+    )
 
 
 @login_required
@@ -103,17 +132,25 @@ def follow_up_detail(request, pk):
     form = FollowUpForm(request.POST or None, initial={"status": follow_up.status})
     if request.method == "POST" and form.is_valid():
         try:
-            services.follow_up_transition(follow_up=follow_up, actor=request.user, status=form.cleaned_data["status"],
-                                          note=form.cleaned_data["note"])
+            services.follow_up_transition(
+                follow_up=follow_up, actor=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
         except InvalidTransition as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Follow-up updated."))
         return redirect("satisfaction:follow-up-detail", pk=follow_up.pk)
-    return render(request, "satisfaction/follow_up_detail.html", {
-        "follow_up": follow_up, "form": form, "events": list(follow_up.events.all()),
-        "answers": list(follow_up.response.answers.all()), "customer": follow_up.response.invitation.customer,
-    })
+    return render(
+        request,
+        "satisfaction/follow_up_detail.html",
+        {
+            "follow_up": follow_up,
+            "form": form,
+            "events": list(follow_up.events.all()),
+            "answers": list(follow_up.response.answers.all()),
+            "customer": follow_up.response.invitation.customer,
+        },
+    )
 
 
 @login_required
@@ -169,12 +206,20 @@ def template_detail(request, pk):
                 return redirect("satisfaction:template-detail", pk=fresh.pk)
         else:
             messages.error(request, _("Check the question text."))
-    forms = [QuestionReviseForm(initial={"key": q.key, "text": q.text, "text_en": q.text_en, "required": q.required}, prefix=None)
-             for q in questions]
-    return render(request, "satisfaction/template_detail.html", {
-        "template": template, "rows": list(zip(questions, forms, strict=True)), "can_edit": is_manager(request.user) and template.is_current,
-        "versions": list(selectors.template_versions(code=template.code)),
-    })
+    forms = [
+        QuestionReviseForm(initial={"key": q.key, "text": q.text, "text_en": q.text_en, "required": q.required}, prefix=None)
+        for q in questions
+    ]
+    return render(
+        request,
+        "satisfaction/template_detail.html",
+        {
+            "template": template,
+            "rows": list(zip(questions, forms, strict=True)),
+            "can_edit": is_manager(request.user) and template.is_current,
+            "versions": list(selectors.template_versions(code=template.code)),
+        },
+    )
 
 
 @login_required
@@ -201,7 +246,19 @@ def response_export(request):
     responses = selectors.response_list(actor=request.user, **filters)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Responses"))
-    keys = ["overall", "quality", "design", "sales", "property", "service", "issues", "recommend", "repurchase", "contact", "comment"]
+    keys = [
+        "overall",
+        "quality",
+        "design",
+        "sales",
+        "property",
+        "service",
+        "issues",
+        "recommend",
+        "repurchase",
+        "contact",
+        "comment",
+    ]
     sheet.append([_("Project"), _("Wave"), _("Unit"), _("Owner"), _("Phone"), _("Submitted at"), _("Template version"), *keys])
     for r in responses.iterator(chunk_size=500):
         answers = {a.question.key: a for a in r.answers.all()}
@@ -215,10 +272,18 @@ def response_export(request):
             else:
                 cells.append(a.value_text or ",".join(a.value_choices))
         customer = r.invitation.customer
-        sheet.append([
-            r.project.code, r.wave.name, r.invitation.contract.unit.number, customer.name, phone_for(request.user, customer.phone),
-            timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"), r.template_id, *cells,
-        ])
+        sheet.append(
+            [
+                r.project.code,
+                r.wave.name,
+                r.invitation.contract.unit.number,
+                customer.name,
+                phone_for(request.user, customer.phone),
+                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                r.template_id,
+                *cells,
+            ]
+        )
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="satisfaction-{timezone.localdate():%Y%m%d}.xlsx"'
     book.save(response)

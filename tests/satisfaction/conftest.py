@@ -47,8 +47,17 @@ def cr_staff_other(other_project):
 def answers_all(*, overall=5, recommend=10, repurchase="1", **extra) -> dict:
     """A complete set of answers to the owner-standard template."""
     base = {
-        "overall": overall, "quality": 4, "design": 4, "sales": 5, "property": 3, "service": 4, "issues": ["leak"],
-        "recommend": recommend, "repurchase": repurchase, "contact": "phone", "comment": "很好",
+        "overall": overall,
+        "quality": 4,
+        "design": 4,
+        "sales": 5,
+        "property": 3,
+        "service": 4,
+        "issues": ["leak"],
+        "recommend": recommend,
+        "repurchase": repurchase,
+        "contact": "phone",
+        "comment": "很好",
     }
     return base | extra
 

@@ -54,17 +54,33 @@ def test_wave_patch_by_staff_is_403(staff_api, db):
 
 
 def test_wave_create(manager_api):
-    response = manager_api.post("/api/v1/satisfaction/waves/", {
-        "code": "handover-47m", "name": "交付47个月回访", "template": "owner-standard", "trigger": "handover", "offset_months": 47,
-    }, format="json")
+    response = manager_api.post(
+        "/api/v1/satisfaction/waves/",
+        {
+            "code": "handover-47m",
+            "name": "交付47个月回访",
+            "template": "owner-standard",
+            "trigger": "handover",
+            "offset_months": 47,
+        },
+        format="json",
+    )
     assert response.status_code == 201
     assert Wave.objects.get(code="handover-47m").offset_months == 47
 
 
 def test_wave_create_with_negative_offset_is_400(manager_api):
-    response = manager_api.post("/api/v1/satisfaction/waves/", {
-        "code": "bad", "name": "x", "template": "owner-standard", "trigger": "handover", "offset_months": -1,
-    }, format="json")
+    response = manager_api.post(
+        "/api/v1/satisfaction/waves/",
+        {
+            "code": "bad",
+            "name": "x",
+            "template": "owner-standard",
+            "trigger": "handover",
+            "offset_months": -1,
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert not Wave.objects.filter(code="bad").exists()
 
@@ -126,7 +142,11 @@ def test_results_by_wave(api, invitation):
     body = api.get("/api/v1/satisfaction/results/", {"group_by": "wave", "project": "SZ-GG"}).json()
     row = next(r for r in body["rows"] if r["label"] == "交付3个月质量回访")
     assert (row["responses"], row["sent"], row["satisfaction_index"], row["recommend_score"], row["repurchase_intent"]) == (
-        1, 1, 100.0, -100.0, 0.0
+        1,
+        1,
+        100.0,
+        -100.0,
+        0.0,
     )
     assert body["headline"]["share_satisfied"] == 1.0
 
@@ -151,7 +171,12 @@ def test_results_bad_grouping_is_400(api):
 
 def test_trigger_recorded_by_the_sales_system(api, project):
     contract = make_contract(project, handover_on=None)
-    payload = {"contract": contract.external_id, "kind": "frame_visit", "occurred_on": str(timezone.localdate()), "source_ref": "visit-7"}
+    payload = {
+        "contract": contract.external_id,
+        "kind": "frame_visit",
+        "occurred_on": str(timezone.localdate()),
+        "source_ref": "visit-7",
+    }
     assert api.post("/api/v1/satisfaction/triggers/", payload, format="json").status_code == 201
     assert api.post("/api/v1/satisfaction/triggers/", payload, format="json").status_code == 200
     assert Trigger.objects.count() == 1
@@ -212,6 +237,11 @@ def test_public_endpoint_expired_token_is_410(invitation, time_machine):
 
 def test_schema_documents_the_endpoints(staff_client):
     schema = staff_client.get("/api/schema/").content.decode()
-    for path in ("/api/v1/satisfaction/waves/", "/api/v1/satisfaction/invitations/", "/api/v1/satisfaction/results/",
-                 "/api/v1/satisfaction/public/{token}/", "/api/v1/satisfaction/triggers/"):
+    for path in (
+        "/api/v1/satisfaction/waves/",
+        "/api/v1/satisfaction/invitations/",
+        "/api/v1/satisfaction/results/",
+        "/api/v1/satisfaction/public/{token}/",
+        "/api/v1/satisfaction/triggers/",
+    ):
         assert path in schema

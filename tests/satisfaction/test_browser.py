@@ -15,8 +15,15 @@ from .conftest import handover_for, make_contract
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,13 +54,24 @@ def test_owner_answers_on_a_phone_and_the_scores_update(chromium, live_url, seed
     invitation = Invitation.objects.get(contract=contract, wave__code="handover-3m")
     url = f"{live_url}/satisfaction/s/{services.token_for(invitation)}/"
 
-    phone = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                 locale="zh-CN", timezone_id="Asia/Shanghai")
+    phone = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
     page = phone.new_page()
     errors, broken = [], []
     # CSP violations and script errors show as console errors; a refused form is an expected 400.
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    page.on("response", lambda r: broken.append(r.url) if r.status == 404 and "favicon" not in r.url or r.status >= 500 else None)
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None,
+    )
+    page.on(
+        "response", lambda r: broken.append(r.url) if (r.status == 404 and "favicon" not in r.url) or r.status >= 500 else None
+    )
     page.goto(url)
     assert page.locator("h1").inner_text() == "交付3个月质量回访"
     # Nothing wider than the phone: no sideways scrolling.

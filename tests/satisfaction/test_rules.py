@@ -46,12 +46,15 @@ def test_event_range_includes_month_end_handovers_that_clamp():
 
 def test_event_range_with_day_offset():
     assert rules.event_range_open_on(date(2026, 6, 15), offset_months=0, offset_days=2, window_days=14) == (
-        date(2026, 5, 31), date(2026, 6, 13)
+        date(2026, 5, 31),
+        date(2026, 6, 13),
     )
 
 
 def recipient(**kw):
-    return rules.Recipient(**({"contract_status": "active", "opted_out": False, "last_sent_at": None, "email": "a@b.c", "phone": ""} | kw))
+    return rules.Recipient(
+        **({"contract_status": "active", "opted_out": False, "last_sent_at": None, "email": "a@b.c", "phone": ""} | kw)
+    )
 
 
 def test_eligible_owner_has_no_reason():
@@ -59,7 +62,9 @@ def test_eligible_owner_has_no_reason():
 
 
 def test_cancelled_contract_is_ineligible():
-    assert rules.ineligible_reason(recipient(contract_status="cancelled"), now=NOW, cooldown_days=60, channel="email") == "cancelled"
+    assert (
+        rules.ineligible_reason(recipient(contract_status="cancelled"), now=NOW, cooldown_days=60, channel="email") == "cancelled"
+    )
 
 
 def test_opted_out_owner_is_ineligible():
@@ -85,7 +90,9 @@ def test_pick_channel_falls_back_to_the_other_address():
 
 
 def test_reminders_stop_at_the_cap():
-    assert rules.next_reminder_at(sent_or_reminded_at=NOW, reminders_sent=1, reminder_max=2, interval_days=7) == NOW + timedelta(days=7)
+    assert rules.next_reminder_at(sent_or_reminded_at=NOW, reminders_sent=1, reminder_max=2, interval_days=7) == NOW + timedelta(
+        days=7
+    )
     assert rules.next_reminder_at(sent_or_reminded_at=NOW, reminders_sent=2, reminder_max=2, interval_days=7) is None
     assert rules.next_reminder_at(sent_or_reminded_at=NOW, reminders_sent=0, reminder_max=0, interval_days=7) is None
 
@@ -112,9 +119,20 @@ def test_clean_answer_accepts_each_type(kind, raw, expected):
 @pytest.mark.parametrize(
     ("kind", "raw"),
     [
-        ("rating", "0"), ("rating", "6"), ("rating", "abc"), ("rating", "4.5"), ("recommend", "-1"), ("recommend", "11"),
-        ("yes_no", "maybe"), ("single", "z"), ("single", ["a", "b"]), ("multiple", ["a", "z"]), ("multiple", ["a", "a"]),
-        ("text", "x" * 2001), ("rating", ""), ("multiple", []),
+        ("rating", "0"),
+        ("rating", "6"),
+        ("rating", "abc"),
+        ("rating", "4.5"),
+        ("recommend", "-1"),
+        ("recommend", "11"),
+        ("yes_no", "maybe"),
+        ("single", "z"),
+        ("single", ["a", "b"]),
+        ("multiple", ["a", "z"]),
+        ("multiple", ["a", "a"]),
+        ("text", "x" * 2001),
+        ("rating", ""),
+        ("multiple", []),
     ],
 )
 def test_clean_answer_refuses_wrong_type_or_range(kind, raw):

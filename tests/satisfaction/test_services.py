@@ -27,7 +27,10 @@ def test_seeded_waves_are_the_pulte_touch_points():
     handover = dict(Wave.objects.filter(trigger="handover").values_list("code", "offset_months"))
     assert handover == {"handover-3m": 3, "handover-11m": 11, "handover-23m": 23, "handover-35m": 35}
     assert set(Wave.objects.exclude(trigger="handover").values_list("trigger", flat=True)) == {
-        "presale_reception", "frame_visit", "finished_visit", "complaint_closed"
+        "presale_reception",
+        "frame_visit",
+        "finished_visit",
+        "complaint_closed",
     }
 
 
@@ -72,8 +75,14 @@ def test_unique_constraint_backs_one_invitation_per_owner_and_wave(invitation):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Invitation.objects.create(
-            wave=invitation.wave, template=invitation.template, project=invitation.project, contract=invitation.contract,
-            customer=invitation.customer, channel="email", due_on=invitation.due_on, closes_on=invitation.closes_on,
+            wave=invitation.wave,
+            template=invitation.template,
+            project=invitation.project,
+            contract=invitation.contract,
+            customer=invitation.customer,
+            channel="email",
+            due_on=invitation.due_on,
+            closes_on=invitation.closes_on,
         )
 
 
@@ -106,9 +115,9 @@ def test_opted_out_owner_is_not_invited(project):
 def test_send_rechecks_cancellation(project):
     contract = make_contract(project, handover_on=handover_for("handover-3m", today()))
     run = Run.objects.create(run_on=today())
-    services.invitations_plan(run=run, today=today())
+    services.invitations_plan(run=run, now=timezone.now())
     Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.CANCELLED)
-    services.invitations_send(run=run, today=today())
+    services.invitations_send(run=run, now=timezone.now())
     inv = Invitation.objects.get()
     assert (inv.status, inv.skip_reason, inv.sent_at) == ("skipped", "cancelled", None)
     assert len(mail.outbox) == 0
@@ -117,9 +126,9 @@ def test_send_rechecks_cancellation(project):
 def test_send_rechecks_opt_out(project):
     contract = make_contract(project, handover_on=handover_for("handover-3m", today()))
     run = Run.objects.create(run_on=today())
-    services.invitations_plan(run=run, today=today())
+    services.invitations_plan(run=run, now=timezone.now())
     contract.customers.update(opted_out=True)
-    services.invitations_send(run=run, today=today())
+    services.invitations_send(run=run, now=timezone.now())
     assert Invitation.objects.get().skip_reason == "opted_out"
 
 
@@ -202,7 +211,9 @@ def test_batches_split_large_runs(project):
 
 def test_trigger_wave_invites_the_day_after_the_visit(project):
     contract = make_contract(project, handover_on=None)
-    services.trigger_record(kind="finished_visit", contract=contract, occurred_on=today() - timedelta(days=1), source_ref="visit:1")
+    services.trigger_record(
+        kind="finished_visit", contract=contract, occurred_on=today() - timedelta(days=1), source_ref="visit:1"
+    )
     services.daily_run()
     inv = Invitation.objects.get()
     assert (inv.wave.code, inv.channel, inv.status) == ("finished-visit", "sms", "sent")
@@ -355,8 +366,9 @@ def test_negative_offset_is_refused_and_nothing_changes(manager):
 
 def test_month_offset_on_a_trigger_wave_is_refused(manager):
     with pytest.raises(ValidationError):
-        services.wave_create(actor=manager, code="x", name="x", template=SurveyTemplate.objects.first(),
-                             trigger="frame_visit", offset_months=2)
+        services.wave_create(
+            actor=manager, code="x", name="x", template=SurveyTemplate.objects.first(), trigger="frame_visit", offset_months=2
+        )
     assert not Wave.objects.filter(code="x").exists()
 
 

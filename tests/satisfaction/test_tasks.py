@@ -43,8 +43,14 @@ def test_thirty_six_months_of_daily_runs_invite_each_owner_once_per_wave(db, tim
     contracts = []
     for i in range(12):
         owners = [CustomerFactory(email=f"c{i}-{k}@example.com") for k in range(2 if i in (3, 7) else 1)]
-        contracts.append(ContractFactory(unit__building__project=projects[i % 3], handover_on=start + timedelta(days=5 * i),
-                                         signed_on=start - timedelta(days=400), customers=owners))
+        contracts.append(
+            ContractFactory(
+                unit__building__project=projects[i % 3],
+                handover_on=start + timedelta(days=5 * i),
+                signed_on=start - timedelta(days=400),
+                customers=owners,
+            )
+        )
     contracts[10].customers.update(opted_out=True)
     cancelled, answering = contracts[5], contracts[0]
 
@@ -60,9 +66,19 @@ def test_thirty_six_months_of_daily_runs_invite_each_owner_once_per_wave(db, tim
             assert services.daily_run().created == 0
         if day == date(2026, 4, 1):  # due on 1 Apr 2026, sent that morning: answered at once
             inv = Invitation.objects.get(contract=answering, wave__code="handover-3m")
-            services.response_submit(invitation=inv, answers={
-                "overall": 5, "quality": 5, "design": 4, "sales": 4, "property": 4, "service": 5, "recommend": 10, "repurchase": 1,
-            })
+            services.response_submit(
+                invitation=inv,
+                answers={
+                    "overall": 5,
+                    "quality": 5,
+                    "design": 4,
+                    "sales": 4,
+                    "property": 4,
+                    "service": 5,
+                    "recommend": 10,
+                    "repurchase": 1,
+                },
+            )
         day += timedelta(days=1)
         time_machine.shift(timedelta(days=1))
 
@@ -75,7 +91,8 @@ def test_thirty_six_months_of_daily_runs_invite_each_owner_once_per_wave(db, tim
     # Reminders capped at 2 per unanswered invitation; the answered one got none.
     reminders = Counter(Event.objects.filter(kind="reminded").values_list("invitation_id", flat=True))
     answered = Invitation.objects.get(status="responded")
-    assert answered.reminder_count == 0 and answered.pk not in reminders
+    assert answered.reminder_count == 0
+    assert answered.pk not in reminders
     assert set(reminders.values()) == {2}
     assert len(reminders) == 49
     assert set(Invitation.objects.exclude(pk=answered.pk).values_list("reminder_count", flat=True)) == {2}
@@ -95,13 +112,15 @@ def _bulk_due_contracts(project, n: int, handover: date) -> None:
     building = Building.objects.create(project=project, name="B1")
     units = Unit.objects.bulk_create([Unit(project=project, building=building, number=f"U{i}") for i in range(n)])
     customers = Customer.objects.bulk_create([Customer(name=f"业主{i}", email=f"u{i}@example.com") for i in range(n)])
-    contracts = Contract.objects.bulk_create([
-        Contract(external_id=f"K{i}", project=project, unit=u, signed_on=handover - timedelta(days=300), handover_on=handover)
-        for i, u in enumerate(units)
-    ])
-    Contract.customers.through.objects.bulk_create([
-        Contract.customers.through(contract_id=c.pk, customer_id=cu.pk) for c, cu in zip(contracts, customers, strict=True)
-    ])
+    contracts = Contract.objects.bulk_create(
+        [
+            Contract(external_id=f"K{i}", project=project, unit=u, signed_on=handover - timedelta(days=300), handover_on=handover)
+            for i, u in enumerate(units)
+        ]
+    )
+    Contract.customers.through.objects.bulk_create(
+        [Contract.customers.through(contract_id=c.pk, customer_id=cu.pk) for c, cu in zip(contracts, customers, strict=True)]
+    )
 
 
 @pytest.mark.postgres
@@ -133,7 +152,8 @@ def test_two_runs_at_once_invite_and_send_each_owner_exactly_once(seeded):
     assert Invitation.objects.count() == 600
     assert Invitation.objects.filter(status="sent").count() == 600
     sent_events = Counter(Event.objects.filter(kind="sent").values_list("invitation_id", flat=True))
-    assert len(sent_events) == 600 and set(sent_events.values()) == {1}
+    assert len(sent_events) == 600
+    assert set(sent_events.values()) == {1}
     assert Event.objects.filter(kind="created").count() == 600
     runs = list(Run.objects.all())
     assert len(runs) == 2
