@@ -265,7 +265,7 @@ class Invitation(TimeStamped):
             models.Index(fields=["closes_on"], condition=Q(status__in=["pending", "sent"]), name="sat_inv_to_close"),
             models.Index(fields=["customer", "sent_at"], name="sat_inv_customer_sent"),
             models.Index(fields=["project", "wave", "status"], name="sat_inv_project_wave"),
-            models.Index(fields=["run"], name="sat_inv_run"),
+            models.Index(fields=["run", "id"], name="sat_inv_run"),  # "what did this run create": a range
         ]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")

@@ -9,6 +9,7 @@ selected them, so a row is handled by exactly one worker. Messages go out after 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -157,21 +158,24 @@ def _waves_with_events(today: date) -> list[Wave]:
 def invitations_plan(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Create the invitations that fall due and are still open on ``today``; returns how many.
 
-    Per batch of ``batch_size`` candidates: read candidates, insert, read the new ids,
-    insert their events, bump the run's counters (five). Cancelled contracts and opted-out owners
-    are not invited at all; the send step checks both again.
+    The candidates of a wave are read by one plain query (five integers and a date per owner,
+    about 200 bytes: 20 MB for 100,000) and written in batches of ``batch_size``, so reading
+    costs grow with the candidates, not with their square. (A keyset loop re-joined the whole
+    range per batch; a server-side cursor got a fast-start plan that was quadratic.) Per batch:
+    insert, read the new ids, insert their events, bump the run's counters — four queries.
+    Cancelled contracts and opted-out owners are not invited at all; the send step checks both
+    again.
     """
     today = timezone.localdate(now)
     created_total = high_water = 0  # ids above high_water that carry this run's mark are new
     for wave in _waves_with_events(today):
         is_handover = wave.trigger == Wave.Trigger.HANDOVER
         base = _candidates_handover(wave, today) if is_handover else _candidates_trigger(wave, today)
-        after = 0
+        stream = iter(list(base))
         while True:
-            batch = list(base.filter(pk__gt=after)[:batch_size])
+            batch = list(itertools.islice(stream, batch_size))
             if not batch:
                 break
-            after = batch[-1][0]
             rows = []
             for pk, contract_id, customer_id, project_id, event_on in batch:
                 due = rules.due_on(event_on, offset_months=wave.offset_months, offset_days=wave.offset_days)
@@ -262,12 +266,14 @@ def invitations_send(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -
     """
     today = timezone.localdate(now)
     due = Invitation.objects.filter(status=Invitation.Status.PENDING, due_on__lte=today, closes_on__gte=today)
-    total = 0
+    total = after = 0
     while True:
         with transaction.atomic():
-            batch = _claim(due, batch_size)
+            # Keyset: never rescan what this loop has handled (or skipped as locked by another worker).
+            batch = _claim(due.filter(pk__gt=after), batch_size)
             if not batch:
                 break
+            after = batch[-1].pk
             customer_ids = sorted({inv.customer_id for inv in batch})
             owners = {
                 pk: (opted_out, email, phone)
@@ -336,12 +342,13 @@ def invitations_remind(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE)
         closes_on__gte=today,
         reminder_count__lt=F("wave__reminder_max"),
     )
-    total = 0
+    total = after = 0
     while True:
         with transaction.atomic():
-            batch = _claim(due, batch_size)
+            batch = _claim(due.filter(pk__gt=after), batch_size)
             if not batch:
                 break
+            after = batch[-1].pk
             events, messages, reminded, skipped = [], [], 0, 0
             for inv in batch:
                 inv.updated_at = now
@@ -381,12 +388,14 @@ def invitations_remind(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE)
 def invitations_expire(*, run: Run, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Close open invitations whose window ended before ``today``."""
     open_late = Invitation.objects.filter(status__in=Invitation.OPEN, closes_on__lt=timezone.localdate(now))
-    total = 0
+    total = after = 0
     while True:
         with transaction.atomic():
-            batch = list(open_late.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status")[:batch_size])
+            claim = open_late.filter(pk__gt=after).select_for_update(skip_locked=True).order_by("pk")
+            batch = list(claim.values_list("pk", "status")[:batch_size])
             if not batch:
                 break
+            after = batch[-1][0]
             ids = [pk for pk, _status in batch]
             Invitation.objects.filter(pk__in=ids).update(
                 status=Invitation.Status.EXPIRED, closed_at=now, next_reminder_at=None, updated_at=now
