@@ -25,4 +25,9 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
-    return {"nav_items": items}
+    from estates.access import projects_for
+    from estates.notifications import unread_count
+
+    # Sliced in SQL: a group user sees every project, the sidebar lists the first dozen.
+    my_projects = list(projects_for(request.user).order_by("city", "code").only("code", "name")[:12])
+    return {"nav_items": items, "unread_notifications": unread_count(user=request.user), "my_projects": my_projects}

@@ -8,4 +8,5 @@ urlpatterns = [
     path("projects/<str:code>/", views.project_detail, name="project-detail"),
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("notifications/", views.notification_list, name="notification-list"),
 ]

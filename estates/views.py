@@ -16,7 +16,7 @@ def project_list(request):
 @login_required
 def project_detail(request, code):
     project = selectors.project_get(actor=request.user, code=code)
-    units = Paginator(selectors.unit_list(actor=request.user, project=project), 50).get_page(request.GET.get("page"))
+    units = Paginator(selectors.unit_list(actor=request.user, project=project, with_buyers=True), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "estates/project_detail.html",
@@ -41,3 +41,16 @@ def customer_detail(request, pk):
         "estates/customer_detail.html",
         {"customer": customer, "contracts": contracts, "panels": panels.render_context("customer", request, customer)},
     )
+
+
+@login_required
+def notification_list(request):
+    from django.shortcuts import redirect
+
+    from .notifications import notifications_for, notifications_mark_read
+
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("estates:notification-list")
+    page = Paginator(notifications_for(user=request.user).select_related("project"), 30).get_page(request.GET.get("page"))
+    return render(request, "estates/notification_list.html", {"notifications": page})

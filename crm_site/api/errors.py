@@ -1,6 +1,7 @@
 """One exception handler for the whole API: the contract's error shapes, never a 500 for input."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -25,6 +26,11 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         # Same body whether the object is missing or outside the caller's scope.
         return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads the body itself; without this the limit would surface as Django's HTML 400.
+        return Response({"detail": _("The request body is too large.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)

@@ -1,0 +1,8 @@
+"""Periodic jobs of the complaints app (merged by crm_site/celery.py). Plain data only."""
+
+from celery.schedules import crontab
+
+SCHEDULE = {
+    "complaints-sweep": {"task": "complaints.sweep", "schedule": 60.0},
+    "complaints-weekly-report": {"task": "complaints.weekly_report", "schedule": crontab(minute=30, hour=7, day_of_week="mon")},
+}

@@ -1,0 +1,149 @@
+"""Forms of the staff pages: they parse input only; the services decide and write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DESCRIPTION_MAX, MAX_COMPLAINANTS, TITLE_MAX, Category, Channel, Complaint, Motive, Severity
+
+EMPTY = [("", "—")]
+
+
+class InboxFilterForm(forms.Form):
+    project = forms.ChoiceField(label=_("Project"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=EMPTY + list(Complaint.Status.choices))
+    severity = forms.TypedChoiceField(
+        label=_("Severity"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=EMPTY + [(v, label) for v, label in reversed(Severity.choices)],
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=EMPTY + list(Category.choices))
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
+    overdue = forms.ChoiceField(
+        label=_("Overdue"), required=False, choices=EMPTY + [("yes", _("Overdue only")), ("no", _("Not overdue"))]
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assignee"), required=False, choices=EMPTY + [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = EMPTY + [(p.code, p.name) for p in projects]
+
+
+class IntakeForm(forms.Form):
+    """The hotline intake form: the customer was found by phone, name or unit (or is a contact)."""
+
+    project = forms.ChoiceField(label=_("Project"))
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = forms.CharField(label=_("Unit number"), required=False, max_length=40)
+    contact_name = forms.CharField(label=_("Caller's name"), required=False, max_length=100)
+    contact_phone = forms.CharField(label=_("Caller's phone"), required=False, max_length=20)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 5}), strip=False
+    )
+    complainant_count = forms.IntegerField(label=_("Number of complainants"), min_value=1, max_value=MAX_COMPLAINANTS, initial=1)
+    motive = forms.ChoiceField(label=_("Complainant's motive"), required=False, choices=EMPTY + list(Motive.choices))
+    lawsuit_filed = forms.BooleanField(label=_("A lawsuit has been filed"), required=False)
+    media_exposed = forms.BooleanField(label=_("Exposed by media"), required=False)
+    legal_or_media_risk = forms.BooleanField(label=_("May lead to a lawsuit or media exposure"), required=False)
+    needs_outside_help = forms.BooleanField(label=_("Needs consultants or another company"), required=False)
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(p.code, p.name) for p in projects]
+
+    def clean_description(self):
+        value = self.cleaned_data["description"]
+        if not value.strip():
+            raise forms.ValidationError(_("This field is required."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("customer") and not (data.get("contact_name") or "").strip():
+            self.add_error("contact_name", _("Choose a customer or enter the caller's name."))
+        return data
+
+
+class RespondForm(forms.Form):
+    message = forms.CharField(
+        label=_("Response to the customer"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label=_("Assignee"))
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [(u.username, u.display_name) for u in staff]
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(label=_("Waiting for"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResumeForm(forms.Form):
+    pass
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("How it was resolved"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    compensation = forms.DecimalField(
+        label=_("Compensation (yuan)"), min_value=0, max_digits=12, decimal_places=2, required=False, initial=0
+    )
+
+
+class RevisitForm(forms.Form):
+    satisfied = forms.TypedChoiceField(
+        label=_("Satisfied"), choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes"
+    )
+    score = forms.TypedChoiceField(label=_("Score"), choices=[(i, str(i)) for i in range(5, 0, -1)], coerce=int)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseForm(forms.Form):
+    pass
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is reopened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for escalating"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SetSeverityForm(forms.Form):
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=list(reversed(Severity.choices)), coerce=int)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    background = forms.CharField(label=_("Background"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    causes = forms.CharField(label=_("Causes"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    handling = forms.CharField(label=_("Handling"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    lessons = forms.CharField(label=_("Lessons"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+ACTION_FORMS = {
+    "respond": (RespondForm, _("Respond")),
+    "assign": (AssignForm, _("Assign")),
+    "hold": (HoldForm, _("Put on hold")),
+    "resume": (ResumeForm, _("Resume")),
+    "resolve": (ResolveForm, _("Resolve")),
+    "revisit": (RevisitForm, _("Record follow-up call")),
+    "close": (CloseForm, _("Close")),
+    "reopen": (ReopenForm, _("Reopen")),
+    "escalate": (EscalateForm, _("Escalate")),
+    "set-severity": (SetSeverityForm, _("Set severity")),
+}

@@ -1,0 +1,30 @@
+"""Thin Celery tasks: ids in, a service called, safe to run twice at once."""
+
+from celery import shared_task
+
+
+@shared_task(name="complaints.sweep")
+def complaints_sweep() -> dict:
+    """Every minute (beat.py): escalate and raise what is due. Two at once share the rows."""
+    from .escalation import complaints_sweep as sweep
+
+    result = sweep()
+    return {"complaints": result.complaints, "escalations": result.escalations, "raised": result.raised}
+
+
+@shared_task(name="complaints.recompute_due")
+def complaints_recompute_due(*, policy_ids: list[int]) -> int:
+    from .services import complaints_recompute_due as recompute
+
+    return recompute(policy_ids=policy_ids)
+
+
+@shared_task(name="complaints.weekly_report")
+def complaints_weekly_report(*, week_start: str | None = None) -> int:
+    """Every Monday (beat.py): build, store and e-mail last week's report; repeating is a no-op."""
+    from datetime import date
+
+    from .reports import weekly_report_build
+
+    report = weekly_report_build(week_start=date.fromisoformat(week_start) if week_start else None)
+    return report.pk

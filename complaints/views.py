@@ -1,0 +1,371 @@
+"""Staff pages: the inbox, hotline intake, the complaint page with one form per allowed action,
+cases, group-complaint clusters, weekly reports and KPIs. Views parse, fetch through scoped
+selectors, call one service and render."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from estates import access
+from estates.workflow import AuthorityExceeded, InvalidTransition
+
+from . import reports, rules, selectors, services
+from .forms import ACTION_FORMS, AssignForm, CaseForm, InboxFilterForm, IntakeForm
+from .models import SEVERITY_CODES, Complaint, Severity, WeeklyReport
+
+PAGE_SIZE = 25
+
+
+def _projects(user):
+    return list(selectors.projects_for_filter(actor=user))
+
+
+@login_required
+def inbox(request):
+    form = InboxFilterForm(request.GET or None, projects=_projects(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    qs = selectors.complaint_inbox(actor=request.user, now=now, **{k: v for k, v in filters.items() if v not in (None, "")})
+    counts = selectors.tier_counts(qs, now=now)
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = counts["total"]  # the aggregate already counted the rows: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [
+        {
+            "c": c,
+            "overdue": rules.is_overdue(
+                status=c.status, first_response_due=c.first_response_due, resolution_due=c.resolution_due, now=now
+            ),
+            "severity": SEVERITY_CODES[Severity(c.severity)],
+        }
+        for c in page.object_list
+    ]
+    tiers = [
+        (SEVERITY_CODES[Severity(v)], Severity(v).label, counts[SEVERITY_CODES[Severity(v)]]) for v in reversed(Severity.values)
+    ]
+    return render(request, "complaints/inbox.html", {"form": form, "page": page, "rows": rows, "counts": counts, "tiers": tiers})
+
+
+@login_required
+def intake(request):
+    projects = _projects(request.user)
+    find = request.GET.get("find", "")
+    matches = selectors.customers_for_intake(actor=request.user, find=find)
+    customer = None
+    initial = {}
+    if request.GET.get("customer"):
+        customer = selectors.customer_for_intake(actor=request.user, pk=request.GET["customer"])
+        if customer is not None:
+            initial = {
+                "customer": customer.pk,
+                "contact_name": customer.name,
+                "contact_phone": customer.phone,
+                "project": request.GET.get("project", ""),
+                "unit": request.GET.get("unit", ""),
+            }
+    form = IntakeForm(request.POST or None, initial=initial, projects=projects)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        project = next((p for p in projects if p.code == data["project"]), None)
+        if data.get("customer"):
+            customer = selectors.customer_for_intake(actor=request.user, pk=data["customer"])
+            if customer is None:
+                form.add_error(None, _("That customer is not in your projects."))
+        unit = None
+        if data.get("unit") and project is not None:
+            from estates import selectors as estate_selectors
+
+            unit = estate_selectors.unit_list(actor=request.user, project=project).filter(number=data["unit"].strip()).first()
+            if unit is None:
+                form.add_error("unit", _("No such unit in this project."))
+        if not form.errors:
+            try:
+                complaint = services.complaint_file(
+                    actor=request.user,
+                    project=project,
+                    unit=unit,
+                    customer=customer,
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    channel=data["channel"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    complainant_count=data["complainant_count"],
+                    motive=data["motive"],
+                    lawsuit_filed=data["lawsuit_filed"],
+                    media_exposed=data["media_exposed"],
+                    legal_or_media_risk=data["legal_or_media_risk"],
+                    needs_outside_help=data["needs_outside_help"],
+                    assignee=request.user if access.project_in_scope(request.user, project) else None,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Complaint %(reference)s filed.") % {"reference": complaint.reference})
+                return redirect("complaints:detail", pk=complaint.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "complaints/intake.html", {"form": form, "find": find, "matches": matches, "customer": customer}, status=status
+    )
+
+
+def _action_forms(request, complaint, bound=None):
+    """One form per action the complaint's status allows (``bound`` replaces one with errors)."""
+    forms = []
+    for name in selectors.allowed_actions(complaint=complaint):
+        form_class, label = ACTION_FORMS[name]
+        if bound and bound[0] == name:
+            form = bound[1]
+        elif form_class is AssignForm:
+            form = AssignForm(
+                staff=selectors.assignable_staff(project=complaint.project),
+                initial={"assignee": complaint.assignee.username if complaint.assignee_id else ""},
+            )
+        else:
+            form = form_class()
+        forms.append({"name": name, "label": label, "form": form})
+    if complaint.status != Complaint.Status.CLOSED:
+        form_class, label = ACTION_FORMS["set-severity"]
+        form = bound[1] if bound and bound[0] == "set-severity" else form_class(initial={"severity": complaint.severity})
+        forms.append({"name": "set-severity", "label": label, "form": form})
+    return forms
+
+
+def _change_text(event) -> str:
+    """A readable "before → after" for the timeline: statuses and tiers by their labels."""
+    labels = {
+        "status": dict(Complaint.Status.choices),
+        "severity": {code: Severity(v).label for v, code in SEVERITY_CODES.items()},
+    }
+    parts = []
+    for key in ("status", "severity", "assignee", "escalation_level"):
+        if key in event.after:
+            before, after = event.before.get(key), event.after[key]
+            names = labels.get(key, {})
+            after_text = str(names.get(after, after))
+            parts.append(f"{names.get(before, before)} → {after_text}" if before not in (None, "") else after_text)
+    if "satisfied" in event.after:
+        parts.append(f"{_('Satisfied') if event.after['satisfied'] else _('Not satisfied')} · {event.after.get('score')}/5")
+    return "；".join(parts)
+
+
+def _render_detail(request, complaint, *, bound=None, status=200):
+    now = timezone.now()
+    context = {
+        "c": complaint,
+        "severity": SEVERITY_CODES[Severity(complaint.severity)],
+        "overdue": rules.is_overdue(
+            status=complaint.status,
+            first_response_due=complaint.first_response_due,
+            resolution_due=complaint.resolution_due,
+            now=now,
+        ),
+        "actions": _action_forms(request, complaint, bound),
+        "case": selectors.complaint_case(complaint=complaint),
+        "needs_case": complaint.severity == Severity.MAJOR,
+        "timeline": [{"e": e, "change": _change_text(e)} for e in complaint.events.all()],
+    }
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+@login_required
+def detail(request, pk):
+    return _render_detail(request, selectors.complaint_get(actor=request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def action(request, pk, action):
+    if action not in ACTION_FORMS:
+        raise Http404
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    form_class, _label = ACTION_FORMS[action]
+    kwargs = {"staff": selectors.assignable_staff(project=complaint.project)} if form_class is AssignForm else {}
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_detail(request, complaint, bound=(action, form), status=400)
+    data, user = form.cleaned_data, request.user
+    try:
+        if action == "respond":
+            services.complaint_respond(complaint=complaint, actor=user, message=data["message"])
+        elif action == "assign":
+            assignee = selectors.staff_by_username(project=complaint.project, username=data["assignee"])
+            services.complaint_assign(complaint=complaint, actor=user, assignee=assignee)
+        elif action == "hold":
+            services.complaint_hold(complaint=complaint, actor=user, reason=data["reason"])
+        elif action == "resume":
+            services.complaint_resume(complaint=complaint, actor=user)
+        elif action == "resolve":
+            services.complaint_resolve(
+                complaint=complaint, actor=user, resolution=data["resolution"], compensation=data["compensation"] or 0
+            )
+        elif action == "revisit":
+            services.complaint_revisit(
+                complaint=complaint, actor=user, satisfied=data["satisfied"], score=data["score"], note=data["note"]
+            )
+        elif action == "close":
+            services.complaint_close(complaint=complaint, actor=user)
+        elif action == "reopen":
+            services.complaint_reopen(complaint=complaint, actor=user, reason=data["reason"])
+        elif action == "escalate":
+            services.complaint_escalate(complaint=complaint, actor=user, reason=data["reason"])
+        elif action == "set-severity":
+            services.complaint_set_severity(complaint=complaint, actor=user, severity=data["severity"], reason=data["reason"])
+    except AuthorityExceeded as exc:
+        messages.warning(request, exc.message)
+    except InvalidTransition as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        complaint = selectors.complaint_get(actor=request.user, pk=pk)
+        return _render_detail(request, complaint, bound=(action, form), status=400)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_FORMS[action][1]})
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+def case_edit(request, pk):
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    case = selectors.complaint_case(complaint=complaint)
+    initial = (
+        {f: getattr(case, f) for f in ("title", "background", "causes", "handling", "lessons")}
+        if case
+        else {"title": complaint.title}
+    )
+    form = CaseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_write(complaint=complaint, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Case saved."))
+            return redirect("complaints:case", pk=case.pk)
+    return render(
+        request, "complaints/case_form.html", {"c": complaint, "form": form}, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def case_list(request):
+    q = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.case_list(actor=request.user, search=q), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/case_list.html", {"page": page, "q": q})
+
+
+@login_required
+def case_detail(request, pk):
+    return render(request, "complaints/case_detail.html", {"case": selectors.case_get(actor=request.user, pk=pk)})
+
+
+@login_required
+def cluster_list(request):
+    page = Paginator(selectors.cluster_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/cluster_list.html", {"page": page})
+
+
+@login_required
+def cluster_detail(request, pk):
+    cluster = selectors.cluster_get(actor=request.user, pk=pk)
+    members = [{"c": c, "severity": SEVERITY_CODES[Severity(c.severity)]} for c in cluster.members.all()]
+    return render(
+        request,
+        "complaints/cluster_detail.html",
+        {
+            "cluster": cluster,
+            "members": members,
+            "timeline": selectors.cluster_timeline(cluster=cluster),
+            "severity": SEVERITY_CODES[Severity(rules.cluster_severity(cluster.complainant_count))],
+        },
+    )
+
+
+def _group_reader(user) -> bool:
+    return access.project_ids_for(user) is None
+
+
+@login_required
+def report_list(request):
+    if not _group_reader(request.user):
+        raise Http404  # the weekly report covers every project: group centre and administrators
+    return render(request, "complaints/report_list.html", {"reports": WeeklyReport.objects.order_by("-week_start")[:52]})
+
+
+def _report(request, week):
+    if not _group_reader(request.user):
+        raise Http404
+    try:
+        return WeeklyReport.objects.get(week_start=date.fromisoformat(week))
+    except (ValueError, WeeklyReport.DoesNotExist):
+        raise Http404 from None
+
+
+@login_required
+def report_detail(request, week):
+    report = _report(request, week)
+    return render(request, "complaints/report_detail.html", {"report": report, "data": report.data})
+
+
+@login_required
+def report_xlsx(request, week):
+    report = _report(request, week)
+    response = HttpResponse(
+        reports.weekly_report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="complaints-week-{report.week_start}.xlsx"'
+    return response
+
+
+@login_required
+def kpis(request):
+    projects = _projects(request.user)
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today - timedelta(days=29)
+    try:
+        end = date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    start, end = min(start, end), max(start, end)
+    code = request.GET.get("project", "")
+    project = next((p for p in projects if p.code == code), None)
+    figures = selectors.complaint_kpis(actor=request.user, project=project, start=start, end=end)
+    cards = []
+    for key, label in (
+        ("satisfaction_rate", _("Satisfaction")),
+        ("on_time_rate", _("On time")),
+        ("closure_rate", _("Closure")),
+        ("revisit_rate", _("Follow-up call rate")),
+    ):
+        value, target = figures[key], figures["targets"][key]
+        # Satisfaction must exceed its target; the other targets must be met (DOMAIN.md §2).
+        met = value is not None and (value > target if key == "satisfaction_rate" else value >= target)
+        cards.append({"label": label, "value": value, "target": target, "good": met})
+    return render(
+        request,
+        "complaints/kpis.html",
+        {
+            "projects": projects,
+            "project": project,
+            "start": start,
+            "end": end,
+            "figures": figures,
+            "cards": cards,
+            "summary": selectors.complaint_project_summary(actor=request.user, project=project, start=start, end=end),
+        },
+    )
