@@ -48,15 +48,16 @@ def load(ctx: DemoContext) -> str:
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     # Each project has its own mood, so that the results pages have something to compare.
     moods = {p.pk: m for p, m in zip(ctx.projects, (0.82, 0.66, 0.48), strict=False)}
-    start = ctx.today - timedelta(days=REPLAY_DAYS)
+    days = ctx.extra.get("satisfaction_replay_days", REPLAY_DAYS)
+    start = ctx.today - timedelta(days=days)
     # Some owners joined a frame-completion or finished-home visit in the last year.
     for contract in rng.sample(ctx.contracts, k=min(40, len(ctx.contracts))):
         kind = rng.choice([Wave.Trigger.FRAME_VISIT, Wave.Trigger.FINISHED_VISIT])
-        day = start + timedelta(days=rng.randint(30, REPLAY_DAYS - 5))
+        day = start + timedelta(days=rng.randint(min(30, days - 5), days - 5))
         services.trigger_record(kind=kind, contract=contract, occurred_on=day, source_ref=f"demo-visit:{contract.pk}")
 
     runs = 0
-    for offset in range(REPLAY_DAYS + 1):
+    for offset in range(days + 1):
         day = start + timedelta(days=offset)
         morning = datetime.combine(day, time(9, 30), tzinfo=tz)
         services.daily_run(now=morning)

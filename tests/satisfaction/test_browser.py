@@ -40,11 +40,8 @@ def chromium():
 
 
 @pytest.fixture
-def live_url(settings, request):
-    """The live server's address. settings.MEDIA_URL is None, which Django's live-server media
-    handler cannot parse (every request fails); it is set before the session's server starts."""
-    settings.MEDIA_URL = "/media/"
-    return request.getfixturevalue("live_server").url
+def live_url(live_server):
+    return live_server.url
 
 
 def test_owner_answers_on_a_phone_and_the_scores_update(chromium, live_url, seeded, project):

@@ -267,7 +267,7 @@ def test_staff_pages_render(staff_client, invitation, name):
     assert staff_client.get(reverse(name)).status_code == 200
 
 
-def test_pages_need_login(client):
+def test_pages_need_login(client, db):
     assert client.get(reverse("satisfaction:index")).status_code == 302
 
 

@@ -51,7 +51,17 @@ class Command(BaseCommand):
                     started = time.perf_counter()
                     count = phase(run=run, now=timezone.now(), batch_size=batch_size)
                     elapsed = time.perf_counter() - started
-                self.stdout.write(f"{phase.__name__}: {count} rows, {elapsed:.1f} s, {len(queries.captured_queries)} queries")
+                db_time = sum(float(q["time"]) for q in queries.captured_queries)
+                self.stdout.write(
+                    f"{phase.__name__}: {count} rows, {elapsed:.1f} s ({db_time:.1f} s in the database), "
+                    f"{len(queries.captured_queries)} queries"
+                )
+                slowest: dict[str, float] = {}
+                for q in queries.captured_queries:
+                    key = " ".join(q["sql"].split()[:4])[:70]
+                    slowest[key] = slowest.get(key, 0.0) + float(q["time"])
+                for key, seconds in sorted(slowest.items(), key=lambda kv: -kv[1])[:3]:
+                    self.stdout.write(f"    {seconds:6.1f} s  {key}")
             run.refresh_from_db()
             self.stdout.write(f"  batches {run.batches}; created {run.created}, sent {run.sent}, skipped {run.skipped}")
             with CaptureQueriesContext(connection) as queries:
