@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estates.models import Contract, Customer, Project, TimeStamped
 
@@ -19,12 +20,12 @@ from estates.models import Contract, Customer, Project, TimeStamped
 class Dimension(models.TextChoices):
     """What a question measures; the first five are the complaint professions of DOMAIN.md §2."""
 
-    CONSTRUCTION_QUALITY = "construction_quality", _("Construction quality")
-    DESIGN = "design", _("Design")
-    SALES = "sales", _("Sales")
-    PROPERTY = "property", _("Property management")
-    SERVICE = "service", _("Customer service")
-    OVERALL = "overall", _("Overall")
+    CONSTRUCTION_QUALITY = "construction_quality", pgettext_lazy("survey", "Construction quality")
+    DESIGN = "design", pgettext_lazy("survey", "Design")
+    SALES = "sales", pgettext_lazy("survey", "Sales")
+    PROPERTY = "property", pgettext_lazy("survey", "Property management")
+    SERVICE = "service", pgettext_lazy("survey", "Customer service")
+    OVERALL = "overall", pgettext_lazy("survey", "Overall")
 
 
 class Channel(models.TextChoices):
@@ -175,9 +176,9 @@ class Run(models.Model):
     """One pass of the daily job: its progress, readable while it runs."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        RUNNING = "running", pgettext_lazy("survey", "Running")
+        DONE = "done", pgettext_lazy("survey", "Done")
+        FAILED = "failed", pgettext_lazy("survey", "Failed")
 
     run_on = models.DateField(_("run date"), db_index=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
@@ -204,12 +205,12 @@ class Run(models.Model):
 
 class Invitation(TimeStamped):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")  # created, waiting to be sent
-        SENT = "sent", _("Sent")  # delivered; may be reminded until it closes
-        RESPONDED = "responded", _("Responded")  # the owner answered; final
-        EXPIRED = "expired", _("Expired")  # the window closed unanswered; final
-        SKIPPED = "skipped", _("Skipped")  # not eligible when it was to be sent; final
-        OPTED_OUT = "opted_out", _("Opted out")  # the owner asked for no more surveys; final
+        PENDING = "pending", pgettext_lazy("survey", "Pending")  # created, waiting to be sent
+        SENT = "sent", pgettext_lazy("survey", "Sent")  # delivered; may be reminded until it closes
+        RESPONDED = "responded", pgettext_lazy("survey", "Responded")  # the owner answered; final
+        EXPIRED = "expired", pgettext_lazy("survey", "Expired")  # the window closed unanswered; final
+        SKIPPED = "skipped", pgettext_lazy("survey", "Skipped")  # not eligible when it was to be sent; final
+        OPTED_OUT = "opted_out", pgettext_lazy("survey", "Opted out")  # the owner asked for no more surveys; final
 
     class SkipReason(models.TextChoices):
         NONE = "", _("—")
@@ -334,9 +335,9 @@ class FollowUp(TimeStamped):
     """Staff work opened by a low score: call the owner, find out why, close the loop."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # waiting for a call
-        CONTACTED = "contacted", _("Contacted")  # the owner was reached; work under way
-        CLOSED = "closed", _("Closed")  # the loop is closed
+        OPEN = "open", pgettext_lazy("survey", "Open")  # waiting for a call
+        CONTACTED = "contacted", pgettext_lazy("survey", "Contacted")  # the owner was reached; work under way
+        CLOSED = "closed", pgettext_lazy("survey", "Closed")  # the loop is closed
 
     TRANSITIONS = {
         Status.OPEN: {Status.CONTACTED, Status.CLOSED},
@@ -366,17 +367,17 @@ class Event(models.Model):
     """The timeline of invitations and follow-ups: who, when, what, before and after."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
-        SENT = "sent", _("Sent")
-        REMINDED = "reminded", _("Reminded")
-        SKIPPED = "skipped", _("Skipped")
-        EXPIRED = "expired", _("Expired")
-        RESPONDED = "responded", _("Responded")
-        OPTED_OUT = "opted_out", _("Opted out")
-        FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up opened")
-        FOLLOW_UP_CHANGED = "follow_up_changed", _("Follow-up updated")
-        WAVE_CHANGED = "wave_changed", _("Wave changed")
-        TEMPLATE_PUBLISHED = "template_published", _("Template version published")
+        CREATED = "created", pgettext_lazy("survey", "Created")
+        SENT = "sent", pgettext_lazy("survey", "Sent")
+        REMINDED = "reminded", pgettext_lazy("survey", "Reminded")
+        SKIPPED = "skipped", pgettext_lazy("survey", "Skipped")
+        EXPIRED = "expired", pgettext_lazy("survey", "Expired")
+        RESPONDED = "responded", pgettext_lazy("survey", "Responded")
+        OPTED_OUT = "opted_out", pgettext_lazy("survey", "Opted out")
+        FOLLOW_UP_OPENED = "follow_up_opened", pgettext_lazy("survey", "Follow-up opened")
+        FOLLOW_UP_CHANGED = "follow_up_changed", pgettext_lazy("survey", "Follow-up updated")
+        WAVE_CHANGED = "wave_changed", pgettext_lazy("survey", "Wave changed")
+        TEMPLATE_PUBLISHED = "template_published", pgettext_lazy("survey", "Template version published")
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="events")

@@ -24,8 +24,8 @@
       period: function (rows) {
         return { tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 44, right: 20, top: 40, bottom: 40 },
           xAxis: { type: "category", data: labels(rows) }, yAxis: { type: "value", min: -100, max: 100 },
-          series: [{ name: L.index, type: "line", symbolSize: 9, data: pick(rows, "satisfaction_index") },
-                   { name: L.recommend, type: "line", symbolSize: 9, data: pick(rows, "recommend_score") }] };
+          series: [{ name: L.index, type: rows.length > 2 ? "line" : "bar", symbolSize: 9, data: pick(rows, "satisfaction_index") },
+                   { name: L.recommend, type: rows.length > 2 ? "line" : "bar", symbolSize: 9, data: pick(rows, "recommend_score") }] };
       }
     };
     document.querySelectorAll("[data-chart]").forEach(function (el) {
