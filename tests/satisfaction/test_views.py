@@ -313,3 +313,27 @@ def test_group_user_sees_every_project(client, invitation, db):
 
 def test_invitation_status_counts(staff_client, invitation):
     assert staff_client.get(reverse("satisfaction:index")).context["status_counts"] == {Invitation.Status.SENT: 1}
+
+
+def test_run_page_shows_progress_of_a_running_run(staff_client, db):
+    from satisfaction.models import Run
+
+    Run.objects.create(run_on=timezone.localdate(), phase="send", candidates=100000, created=100000, sent=42000, batches=71)
+    body = staff_client.get(reverse("satisfaction:run-list")).content.decode()
+    assert "<progress" in body
+    assert "42000" in body
+
+
+def test_manager_queues_a_run(client, manager, django_capture_on_commit_callbacks, monkeypatch):
+    from satisfaction import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.satisfaction_daily_run, "delay", lambda: queued.append(True))
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("satisfaction:run-start")).status_code == 302
+    assert queued == [True]
+
+
+def test_staff_cannot_queue_a_run(staff_client):
+    assert staff_client.post(reverse("satisfaction:run-start")).status_code == 403
