@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from estates.access import get_in_scope_or_404, scope_to_actor
@@ -201,17 +202,21 @@ def _row(key, label, agg: dict, sent: int | None) -> ScoreRow:
 
 
 def segment_selector():
-    """Hook for scores by household segment (DESIGN.md: satisfaction ──► segments).
+    """The segments app's catalogue selector (``segments.selectors.segment_list``), or None.
 
-    Returns the segments app's ``customer_segment_annotation(prefix)`` when that app provides it
-    (an expression naming each customer's segment code, used as ``customer_segment_annotation(
-    "invitation__customer")`` on responses), else None and the "segment" grouping is unavailable.
+    DESIGN.md: satisfaction ──► segments. Scores by segment group responses in the database by
+    the owner's current segment (``Customer.segment_assignment.segment``, the segments app's
+    one-to-one) and take labels and order from this selector; without the app the "segment"
+    grouping is empty.
     """
     try:
         from segments import selectors as segment_selectors
-    except ImportError:
+    except ImportError:  # pragma: no cover - the app is installed in this project
         return None
-    return getattr(segment_selectors, "customer_segment_annotation", None)
+    return getattr(segment_selectors, "segment_list", None)
+
+
+SEGMENT_PATH = "invitation__customer__segment_assignment__segment"
 
 
 def scores(
@@ -238,11 +243,27 @@ def scores(
     if group_by == "dimension":
         return _scores_by_dimension(responses)
     if group_by == "segment":
-        annotate = segment_selector()
-        if annotate is None:
+        segment_list = segment_selector()
+        if segment_list is None:
             return []
-        agg = responses.annotate(segment=annotate("invitation__customer")).values("segment").annotate(**_RESPONSE_AGGREGATES)
-        return [_row(a["segment"], a["segment"] or _("No segment"), a, None) for a in agg.order_by("segment")]
+        agg = {a["k"]: a for a in responses.annotate(k=F(SEGMENT_PATH)).values("k").annotate(**_RESPONSE_AGGREGATES)}
+        sent_by = dict(
+            sent.annotate(k=F("customer__segment_assignment__segment")).values("k").annotate(n=Count("pk")).values_list("k", "n")
+        )
+        empty = dict.fromkeys(_RESPONSE_AGGREGATES, 0) | {"avg_overall": None}
+        rows = [
+            _row(
+                seg.code,
+                seg.name_en if translation.get_language() == "en" and seg.name_en else seg.name,
+                agg.get(seg.pk, empty),
+                sent_by.get(seg.pk, 0),
+            )
+            for seg in segment_list()
+            if seg.pk in agg or seg.pk in sent_by
+        ]
+        if None in agg or None in sent_by:
+            rows.append(_row(None, _("No segment"), agg.get(None, empty), sent_by.get(None, 0)))
+        return rows
     if group_by == "period":
         agg = responses.annotate(k=TruncMonth("submitted_at")).values("k").annotate(**_RESPONSE_AGGREGATES).order_by("k")
         sent_by = dict(sent.annotate(k=TruncMonth("sent_at")).values("k").annotate(n=Count("pk")).values_list("k", "n"))

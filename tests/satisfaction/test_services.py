@@ -376,3 +376,31 @@ def test_wave_update_records_an_event(manager):
     wave = services.wave_update(wave=Wave.objects.get(code="handover-3m"), actor=manager, reminder_max=1)
     assert wave.reminder_max == 1
     assert Event.objects.get(wave=wave).detail == "reminder_max: 2 → 1"
+
+
+# --- scores by segment (segments app) -----------------------------------------------------------
+
+
+def test_scores_by_segment_use_the_owners_segment(invitation, staff):
+    from satisfaction import selectors
+    from segments.models import CustomerSegment
+    from segments.services import customer_segments_recompute
+
+    customer = invitation.customer
+    customer.children_ages = [6]
+    customer.save(update_fields=["children_ages"])
+    customer_segments_recompute(customer_ids=[customer.pk])
+    segment = CustomerSegment.objects.get(customer=customer).segment
+    services.response_submit(invitation=invitation, answers=answers_all(overall=4, recommend=10))
+    rows = selectors.scores(actor=staff, group_by="segment")
+    assert [(r.key, r.label, r.responses, r.sent, r.satisfaction_index) for r in rows] == [
+        (segment.code, segment.name, 1, 1, 75.0)
+    ]
+
+
+def test_scores_by_segment_count_owners_without_one(invitation, staff):
+    from satisfaction import selectors
+
+    services.response_submit(invitation=invitation, answers=answers_all(overall=5))
+    rows = selectors.scores(actor=staff, group_by="segment")
+    assert [(r.key, r.responses) for r in rows] == [(None, 1)]
