@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "RiskReviewKindEnum": "risk.models.ReviewKind",
         "DefectStatusEnum": "defects.models.Defect.Status",
         "DefectSourceEnum": "defects.models.Defect.Source",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "SurveyChannelEnum": "satisfaction.models.Channel",
     },
 }
 IDEMPOTENCY_TTL_HOURS = 24
