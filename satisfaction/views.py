@@ -36,7 +36,9 @@ def is_manager(user) -> bool:
 
 
 def _score_filters(request):
-    form = ScoreFilterForm(request.GET or None, projects=project_list(actor=request.user), waves=selectors.wave_list())
+    # Bound only when a filter of the form is given: unknown keys (?ordering=...) keep the defaults.
+    bound = request.GET if set(request.GET) & set(ScoreFilterForm.base_fields) else None
+    form = ScoreFilterForm(bound, projects=project_list(actor=request.user), waves=selectors.wave_list())
     data = form.cleaned_data if form.is_valid() else {}
     return (
         form,
