@@ -88,8 +88,8 @@ def all_routes() -> list[Route]:
     return routes
 
 
-def _app_registrations() -> tuple[dict[str, Callable], set[str], dict[str, str]]:
-    factories, public, unscoped = dict(ESTATES_FACTORIES), set(), {}
+def _app_registrations() -> tuple[dict[str, Callable], set[str], dict[str, str], dict[str, str]]:
+    factories, public, unscoped, roles = dict(ESTATES_FACTORIES), set(), {}, {}
     for module_file in sorted(Path(__file__).resolve().parents[1].glob("*/scope_factories.py")):
         if module_file.parent.name == "security":
             continue
@@ -97,7 +97,8 @@ def _app_registrations() -> tuple[dict[str, Callable], set[str], dict[str, str]]
         factories.update(getattr(module, "FACTORIES", {}))
         public |= set(getattr(module, "PUBLIC", ()))
         unscoped.update(getattr(module, "UNSCOPED", {}))
-    return factories, public, unscoped
+        roles.update(getattr(module, "ROLES", {}))  # routes only a given role may open on its own project
+    return factories, public, unscoped, roles
 
 
 def is_public(route: Route) -> bool:
@@ -146,7 +147,7 @@ ESTATES_FACTORIES: dict[str, Callable] = {
     "api-unit-detail": make_unit,
 }
 
-_REGISTRY: tuple[dict, set] | None = None
+_REGISTRY: tuple[dict, set, dict, dict] | None = None
 
 
 def registered_factories() -> dict[str, Callable]:
@@ -165,6 +166,12 @@ def registered_unscoped() -> dict[str, str]:
     """Object routes that address nothing of a project (group-wide catalogues), with the reason."""
     registered_factories()
     return _REGISTRY[2]
+
+
+def registered_roles() -> dict[str, str]:
+    """The role the scope test's staff member needs for a route (default: customer-relations staff)."""
+    registered_factories()
+    return _REGISTRY[3]
 
 
 def missing_kwargs(kwargs: dict) -> dict:

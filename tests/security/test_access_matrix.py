@@ -21,6 +21,7 @@ from .routes import (
     object_routes,
     protected_routes,
     registered_factories,
+    registered_roles,
     registered_unscoped,
 )
 
@@ -78,6 +79,10 @@ def test_staff_of_project_a_get_the_missing_id_404_for_project_b_objects(route, 
     if make is None:
         reason = registered_unscoped().get(route.name, "no scope factory registered (test_every_object_route_has_a_scope_factory fails)")
         pytest.skip(reason)
+    role = registered_roles().get(route.name)
+    if role:
+        staff.role = role
+        staff.save(update_fields=["role"])
     own = reverse(route.name, kwargs=make(project))
     foreign = reverse(route.name, kwargs=make(other_project))
     missing = reverse(route.name, kwargs=missing_kwargs(route.kwargs))
