@@ -111,7 +111,7 @@ def weekly_report_xlsx(report: WeeklyReport) -> bytes:
         ("satisfaction_rate", _("Satisfaction")),
         ("on_time_rate", _("On time")),
         ("closure_rate", _("Closure")),
-        ("revisit_rate", _("Follow-up calls")),
+        ("revisit_rate", _("Follow-up call rate")),
     ):
         ws.append([label, _pct(data["overall"][key]), _pct(targets[key])])
     ws.append([])
@@ -137,7 +137,7 @@ def weekly_report_xlsx(report: WeeklyReport) -> bytes:
             _("Satisfaction"),
             _("On time"),
             _("Closure"),
-            _("Follow-up calls"),
+            _("Follow-up call rate"),
         ]
     )
     for cell in sheet[1]:

@@ -325,10 +325,11 @@ def is_overdue(*, status: str, first_response_due, resolution_due, now: datetime
 
 
 # Which workflow action a status allows (the page shows one button per allowed action).
+# The first is the status's main next step (the page makes it the primary button).
 ACTIONS_BY_STATUS = {
     "received": ("respond", "assign", "escalate"),
-    "in_progress": ("assign", "hold", "resolve", "escalate"),
-    "on_hold": ("assign", "resume", "escalate"),
+    "in_progress": ("resolve", "hold", "assign", "escalate"),
+    "on_hold": ("resume", "assign", "escalate"),
     "resolved": ("revisit", "close", "reopen", "assign", "escalate"),
     "closed": ("reopen",),
 }

@@ -67,13 +67,16 @@ def allowed_actions(*, complaint: Complaint) -> list[str]:
 
 
 def tier_counts(queryset: QuerySet[Complaint], *, now: datetime) -> dict:
-    """Counts by tier and the overdue count of a (filtered) list, in one query."""
-    row = queryset.order_by().aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue_q(now)),
-        **{code: Count("pk", filter=Q(severity=value)) for value, code in SEVERITY_CODES.items()},
-    )
-    return row
+    """Counts by tier, the total and the overdue count of a (filtered) list, in two queries:
+    a GROUP BY severity (served by the (project, severity) index) and an overdue count (served by
+    the status and due-time indexes) — several times faster than one aggregate with FILTERs."""
+    base = queryset.order_by()
+    counts = dict.fromkeys(SEVERITY_CODES.values(), 0)
+    for row in base.values("severity").annotate(n=Count("pk")):
+        counts[SEVERITY_CODES[Severity(row["severity"])]] = row["n"]
+    counts["total"] = sum(counts.values())
+    counts["overdue"] = base.filter(overdue_q(now)).count()
+    return counts
 
 
 def assignable_staff(*, project: Project) -> QuerySet[User]:
@@ -157,7 +160,7 @@ def _scoped(actor, project: Project | None, model=Complaint, project_field: str 
 
 
 def complaint_kpis(*, actor, project: Project | None = None, start: date, end: date) -> dict:
-    """The contract's KPIs for a period (dates inclusive), in four queries.
+    """The contract's KPIs for a period (dates inclusive), in three queries.
 
     satisfaction = satisfied revisits / revisits (calls made in the period);
     on time = complaints resolved in the period whose first response and resolution both met

@@ -141,6 +141,24 @@ def _action_forms(request, complaint, bound=None):
     return forms
 
 
+def _change_text(event) -> str:
+    """A readable "before → after" for the timeline: statuses and tiers by their labels."""
+    labels = {
+        "status": dict(Complaint.Status.choices),
+        "severity": {code: Severity(v).label for v, code in SEVERITY_CODES.items()},
+    }
+    parts = []
+    for key in ("status", "severity", "assignee", "escalation_level"):
+        if key in event.after:
+            before, after = event.before.get(key), event.after[key]
+            names = labels.get(key, {})
+            after_text = str(names.get(after, after))
+            parts.append(f"{names.get(before, before)} → {after_text}" if before not in (None, "") else after_text)
+    if "satisfied" in event.after:
+        parts.append(f"{_('Satisfied') if event.after['satisfied'] else _('Not satisfied')} · {event.after.get('score')}/5")
+    return "；".join(parts)
+
+
 def _render_detail(request, complaint, *, bound=None, status=200):
     now = timezone.now()
     context = {
@@ -155,6 +173,7 @@ def _render_detail(request, complaint, *, bound=None, status=200):
         "actions": _action_forms(request, complaint, bound),
         "case": selectors.complaint_case(complaint=complaint),
         "needs_case": complaint.severity == Severity.MAJOR,
+        "timeline": [{"e": e, "change": _change_text(e)} for e in complaint.events.all()],
     }
     return render(request, "complaints/detail.html", context, status=status)
 
@@ -331,7 +350,7 @@ def kpis(request):
         ("satisfaction_rate", _("Satisfaction")),
         ("on_time_rate", _("On time")),
         ("closure_rate", _("Closure")),
-        ("revisit_rate", _("Follow-up calls")),
+        ("revisit_rate", _("Follow-up call rate")),
     ):
         value, target = figures[key], figures["targets"][key]
         # Satisfaction must exceed its target; the other targets must be met (DOMAIN.md §2).

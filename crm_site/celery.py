@@ -18,6 +18,11 @@ def collect_beat_schedule() -> dict:
 
     schedule = {
         "heartbeat": {"task": "crm_site.tasks.heartbeat", "schedule": 60.0},
+        # Trust (docs/trust.md): the outbox is also drained right after each commit; these catch
+        # whatever a broker outage left behind, and retry webhook deliveries when they fall due.
+        "outbox-drain": {"task": "estates.outbox_drain", "schedule": 10.0},
+        "webhook-deliveries-send": {"task": "estates.webhook_deliveries_send", "schedule": 15.0},
+        "login-throttles-prune": {"task": "estates.login_throttles_prune", "schedule": 3600.0},
     }
     for name in settings.TOUCHSTONE_APPS:
         try:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+STALE_CLAIM_SECONDS = 120
 
 
 def _principal(request) -> str | None:
@@ -58,8 +59,14 @@ class IdempotencyMiddleware:
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)
-        cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        now = timezone.now()
+        cutoff = now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
+        # A claim whose request died (worker killed mid-request) would otherwise block the key
+        # for 24 h; no request runs longer than the gunicorn timeout, so an older claim is free.
+        IdempotencyRecord.objects.filter(
+            principal=principal, key=key, state=IdempotencyRecord.State.PENDING, created_at__lt=now - timedelta(seconds=STALE_CLAIM_SECONDS)
+        ).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(principal=principal, key=key, method=request.method, path=request.path)
@@ -67,6 +74,9 @@ class IdempotencyMiddleware:
             existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
             if existing is None or existing.state == IdempotencyRecord.State.PENDING:
                 return JsonResponse({"detail": _("A request with this Idempotency-Key is still being processed.")}, status=409)
+            if existing.path != request.path:
+                # Replaying another endpoint's response would be a lie about what this request did.
+                return JsonResponse({"detail": _("This Idempotency-Key was already used for a different request.")}, status=409)
             response = HttpResponse(bytes(existing.body or b""), status=existing.status_code, content_type=existing.content_type)
             response["Idempotent-Replayed"] = "true"
             return response

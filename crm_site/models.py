@@ -23,9 +23,15 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")]
 
+    def __str__(self):
+        return f"{self.principal} {self.key}"
+
 
 class Heartbeat(models.Model):
     """Last time the worker ran the heartbeat task; read by /healthz and the worker test."""
 
     name = models.CharField(max_length=64, unique=True)
     beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -79,11 +79,18 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm_site.middleware.SecurityHeadersMiddleware",
     "crm_site.idempotency.IdempotencyMiddleware",
+    "crm_site.security_middleware.SecurityEventMiddleware",
 ]
 
 ROOT_URLCONF = "crm_site.urls"
 WSGI_APPLICATION = "crm_site.wsgi.application"
 AUTH_USER_MODEL = "estates.User"
+# Django's ModelBackend behind the login throttle (estates/security.py).
+AUTHENTICATION_BACKENDS = ["estates.security.ThrottledModelBackend"]
+LOGIN_THROTTLE_FAILURES = env.int("LOGIN_THROTTLE_FAILURES", default=5)
+LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
+LOGIN_THROTTLE_LOCK_SECONDS = 15 * 60
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -114,6 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # The test database is a file, not memory, so that a real Celery worker started by a test can open it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_touchstone.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -195,19 +204,30 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's default validator badge is fetched from validator.swagger.io: no outside network.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 IDEMPOTENCY_TTL_HOURS = 24
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if REDIS_URL:
+    # A frozen Redis must not hang a request that publishes after commit: give up after a few
+    # seconds instead (the transactional outbox keeps the work and beat drains it later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+    }
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's default is ./control, relative to wherever the worker was started.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -245,9 +265,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler masks full phone and ID numbers, whoever logged them.
+    "filters": {"mask_personal_data": {"()": "estates.security_logging.PersonalDataMaskingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # kombu warns "No hostname was supplied" on every connection of the filesystem transport.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}},
 }
 
 TOUCHSTONE_LABEL = _("Touchstone")

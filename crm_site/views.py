@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
+from estates.security import ThrottledAuthenticationForm
+
 
 @login_required
 def home(request):
@@ -23,3 +25,4 @@ def healthz(request):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm

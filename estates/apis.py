@@ -1,8 +1,9 @@
 """Read endpoints for the portfolio, and the sales sync."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -39,11 +40,18 @@ class UnitListApi(generics.ListAPIView):
         return selectors.unit_list(actor=self.request.user)
 
 
+class UnitDetailApi(generics.RetrieveAPIView):
+    serializer_class = UnitOutputSerializer
+
+    def get_object(self):
+        return selectors.unit_get(actor=self.request.user, pk=self.kwargs["pk"])
+
+
 class CustomerListApi(generics.ListAPIView):
     serializer_class = CustomerOutputSerializer
     filter_backends = []
 
-    @extend_schema(parameters=[])
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, phone, external id or unit number.")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -60,6 +68,8 @@ class CustomerDetailApi(generics.RetrieveAPIView):
 
 class ContractSyncApi(APIView):
     """Upsert up to 1,000 signed contracts by their external keys (API_CONTRACT.md "Portfolio sync")."""
+
+    parser_classes = [JSONParser]
 
     class OutputSerializer(serializers.Serializer):
         created = serializers.IntegerField()

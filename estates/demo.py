@@ -46,6 +46,7 @@ STAFF = [
     ("head_sales", Role.DEPARTMENT_HEAD, "冯", "营销总", "marketing", ["SZ-GG", "TJ-HX", "CD-JL"]),
     ("head_property", Role.DEPARTMENT_HEAD, "何", "物业总", "property", ["SZ-GG"]),
     ("head_cost", Role.DEPARTMENT_HEAD, "许", "成本总", "cost", ["SZ-GG", "TJ-HX", "CD-JL"]),
+    ("gm", Role.DEPARTMENT_HEAD, "钱", "总经理", "gm_office", ["SZ-GG", "TJ-HX", "CD-JL"]),
 ]
 
 

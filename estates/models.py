@@ -309,3 +309,163 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- Trust: security events, login throttling, transactional outbox, signed webhooks -----------
+# (docs/trust.md lists each guarantee and the test that proves it.)
+
+
+class SecurityEvent(models.Model):
+    """One denied request: who, what, when, and the status it got. Never personal data.
+
+    Written by ``crm_site.security_middleware`` for every 401/403/404/429 (and the login redirect
+    of an anonymous caller) and by the login throttle; read-only in the admin.
+    """
+
+    class Kind(models.TextChoices):
+        UNAUTHENTICATED = "unauthenticated", _("Not logged in")  # 401, or a page redirecting to login
+        FORBIDDEN = "forbidden", _("Forbidden")  # 403
+        NOT_FOUND = "not_found", _("Not found or out of scope")  # 404 on a route that matched
+        THROTTLED = "throttled", _("Rate limited")  # 429 from the API throttles
+        LOGIN_LOCKED = "login_locked", _("Login locked")  # refused by the login throttle
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor_type = models.CharField(_("actor type"), max_length=20)  # "user", "api_client" or "anonymous"
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=160, blank=True)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)  # without the query string
+    route = models.CharField(_("route"), max_length=200, blank=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=100, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["actor_type", "actor_id", "-at"], name="securityevent_actor")]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self):
+        return f"{self.status_code} {self.method} {self.path}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one username from one address in the current window.
+
+    ``failures`` is claimed with a conditional UPDATE before the password is checked, so that 50
+    parallel attempts count exactly ``LOGIN_THROTTLE_FAILURES`` before the lock (estates.security).
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.CharField(_("address"), max_length=45)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_started_at = models.DateTimeField(_("window started at"), default=timezone.now)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "ip_address"], name="loginthrottle_unique_key")]
+        indexes = [models.Index(fields=["window_started_at"], name="loginthrottle_window")]
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self):
+        return f"{self.username}@{self.ip_address}"
+
+
+class OutboxEvent(models.Model):
+    """A business event written in the same transaction as the change it describes.
+
+    ``estates.outbox.emit`` creates it; the drain task turns it into one ``WebhookDelivery`` per
+    matching subscription and sets ``dispatched_at``. A broker outage delays, never loses it.
+    """
+
+    event = models.CharField(_("event"), max_length=60)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project"))
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["id"], condition=models.Q(dispatched_at__isnull=True), name="outbox_pending")]
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
+
+    def __str__(self):
+        return f"{self.event} #{self.pk}"
+
+
+class WebhookSubscription(TimeStamped):
+    """An API client's endpoint for a set of events in its project scope."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhook_subscriptions", verbose_name=_("API client"))
+    url = models.URLField(_("URL"), max_length=500)
+    # Shared with the receiver, who needs it in clear to check signatures; shown once, never listed.
+    secret = models.CharField(_("secret"), max_length=128)
+    event_types = models.JSONField(_("event types"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["client", "pk"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self):
+        return f"{self.client} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: exactly one row (unique), retried until it succeeds or expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # waiting for its first or next attempt
+        SUCCEEDED = "succeeded", _("Delivered")  # the receiver answered 2xx
+        FAILED = "failed", _("Gave up")  # still failing when its retry window ended
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event"))
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    # X-Touchstone-Delivery: the same on every attempt and on a replay, so the receiver can dedupe.
+    delivery_id = models.UUIDField(_("delivery id"), unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    give_up_at = models.DateTimeField(_("give up at"))
+    last_status_code = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscription"], name="webhookdelivery_once_per_subscription"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhookdelivery_due"),
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self):
+        return str(self.delivery_id)
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, what the receiver answered, or the error."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "at", "pk"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self):
+        return f"{self.delivery_id} {self.status_code or self.error}"

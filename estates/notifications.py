@@ -23,12 +23,16 @@ def notify(*, recipients: Iterable[User], kind: str, title: str, dedupe_key: str
     if not users:
         return []
     rows = [
-        Notification(recipient_id=pk, kind=kind, title=title[:200], body=body, url=url, dedupe_key=dedupe_key[:200], project=project)
+        Notification(
+            recipient_id=pk, kind=kind, title=title[:200], body=body, url=url, dedupe_key=dedupe_key[:200], project=project
+        )
         for pk in users
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     created = list(
-        Notification.objects.filter(recipient_id__in=users, dedupe_key=dedupe_key[:200], emailed_at__isnull=True).values_list("pk", flat=True)
+        Notification.objects.filter(recipient_id__in=users, dedupe_key=dedupe_key[:200], emailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
     if created:
         from .tasks import notification_email_send

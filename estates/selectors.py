@@ -24,7 +24,9 @@ def project_get_by_pk(*, actor, pk) -> Project:
 def unit_list(*, actor, project: Project | None = None, with_buyers: bool = False) -> QuerySet[Unit]:
     qs = scope_to_actor(Unit.objects.select_related("project", "building"), actor)
     if with_buyers:
-        qs = qs.prefetch_related(Prefetch("contracts", queryset=Contract.objects.prefetch_related("customers")))
+        # Buyers of a cancelled (rescinded) contract are no longer the unit's owners.
+        active = Contract.objects.filter(status=Contract.Status.ACTIVE).prefetch_related("customers")
+        qs = qs.prefetch_related(Prefetch("contracts", queryset=active))
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("project__code", "number")
@@ -45,7 +47,7 @@ def customer_list(*, actor, search: str = "", project: Project | None = None) ->
     qs = Customer.objects.filter(Exists(contracts)) if (ids is not None or project is not None) else Customer.objects.all()
     if not getattr(actor, "is_authenticated", False):
         return Customer.objects.none()
-    search = (search or "").strip()
+    search = (search or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a string: never a 500
     if search:
         unit_match = Contract.objects.filter(customers=OuterRef("pk"), unit__number__icontains=search)
         if ids is not None:

@@ -38,7 +38,7 @@ class CustomerRecordSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[])
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)  # the column's length
     household = HouseholdSerializer(required=False)
 
     def validate_phone(self, value):
@@ -176,6 +176,7 @@ def contracts_sync(*, actor, records) -> SyncResult:
         valid.append((index, rec))
     if not valid:
         return result
+    errors_before_write = list(result.errors)
     for attempt in range(2):
         try:
             counts, changed_customers = _write(actor, valid, result)
@@ -184,10 +185,21 @@ def contracts_sync(*, actor, records) -> SyncResult:
             # A concurrent sync inserted one of our keys first; the second pass sees its rows.
             if attempt:
                 raise
+            result.errors[:] = errors_before_write  # the rolled-back pass may have reported records
     result.created, result.updated, result.unchanged = counts
     if changed_customers:
         transaction.on_commit(partial(customers_changed.send, sender=Contract, customer_ids=sorted(changed_customers)))
     return result
+
+
+def _customers_with_contracts_outside(actor, customer_ids: set[str]) -> set[str]:
+    """External ids of these customers that hold a contract in a project the actor may not write."""
+    if not customer_ids:
+        return set()
+    rows = Contract.customers.through.objects.filter(customer__external_id__in=customer_ids).values_list(
+        "customer__external_id", "contract__project__code"
+    )
+    return {ext for ext, code in rows if not access.can_write_project_code(actor, code)}
 
 
 @transaction.atomic
@@ -197,11 +209,19 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     existing_contracts = {
         c.external_id: c for c in Contract.objects.select_for_update().filter(external_id__in=ext_ids).select_related("project", "unit")
     }
+    # A customer who also owns in a project outside the actor's scope is not theirs to rewrite:
+    # one sales system must not change the name or phone another project's records rely on.
+    foreign_customers = _customers_with_contracts_outside(actor, {c["external_id"] for _i, rec in valid for c in rec["customers"]})
     kept = []
     for index, rec in valid:
         existing = existing_contracts.get(rec["external_id"])
         if existing is not None and not access.can_write_project_code(actor, existing.project.code):
             result.errors.append({"index": index, "errors": {"external_id": [_("This contract belongs to a project outside your scope.")]}})
+            continue
+        foreign = sorted(c["external_id"] for c in rec["customers"] if c["external_id"] in foreign_customers)
+        if foreign:
+            result.errors.append({"index": index, "errors": {"customers": [
+                _("Customer %(ids)s has contracts in a project outside your scope.") % {"ids": ", ".join(foreign)}]}})
             continue
         kept.append((index, rec))
     result.errors.sort(key=lambda e: e["index"])
@@ -301,7 +321,9 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
     for index, rec in kept:
         pid = projects[rec["project"]["code"]].pk
         unit = units[(pid, rec["unit"]["number"])]
-        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"], "handover_on": rec.get("handover_on")}
+        values = {"project_id": pid, "unit_id": unit.pk, "signed_on": rec["signed_on"]}
+        if "handover_on" in rec:  # absent keeps the date we have (as for customers); null clears it
+            values["handover_on"] = rec["handover_on"]
         if "status" in rec:
             values["status"] = rec["status"]
         contract = existing_contracts.get(rec["external_id"])

@@ -26,3 +26,27 @@ def notification_email_send(*, notification_ids: list[int]) -> int:
             send_mail(n.title, f"{n.body}\n\n{link}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
             sent += 1
     return sent
+
+
+@shared_task(name="estates.outbox_drain")
+def outbox_drain_task() -> int:
+    """Turn pending outbox events into webhook deliveries (idempotent, safe to run twice at once)."""
+    from .outbox import outbox_drain
+
+    return outbox_drain()
+
+
+@shared_task(name="estates.webhook_deliveries_send")
+def webhook_deliveries_send_task() -> int:
+    """Attempt the webhook deliveries that are due (each claimed before it is sent)."""
+    from .webhooks import webhook_deliveries_send
+
+    return webhook_deliveries_send()
+
+
+@shared_task(name="estates.login_throttles_prune")
+def login_throttles_prune_task() -> int:
+    """Forget login-throttle rows idle for a day."""
+    from .security import login_throttles_prune
+
+    return login_throttles_prune()

@@ -34,3 +34,22 @@ def postgres_only():
 def _fast_passwords(settings):
     # The shared user factory hashes a password per user; PBKDF2 would dominate these tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _rules_seeded(request):
+    """The SLA policies, calendar, ladder and limits come from a data migration; a transactional
+    test anywhere in the session flushes them, so put them back before each database test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    import importlib
+
+    from django.apps import apps
+
+    from complaints.models import SlaPolicy
+
+    if not SlaPolicy.objects.exists():
+        importlib.import_module("complaints.migrations.0002_seed_policies").seed(apps, None)

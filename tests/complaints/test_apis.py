@@ -369,3 +369,18 @@ def test_kpi_selector_runs_a_fixed_number_of_queries(project, staff, django_asse
 
 def test_severity_rank_is_stored(project):
     assert file_complaint(project=project, media_exposed=True).severity == Severity.MAJOR
+
+
+def test_project_summary_counts_in_two_queries(project, staff, clock, django_assert_num_queries):
+    from complaints.selectors import complaint_project_summary
+
+    file_complaint(project=project, title="一", category="sales")
+    file_complaint(project=project, title="二", lawsuit_filed=True)
+    clock.shift(timedelta(days=2))
+    staff._touchstone_project_ids = [project.pk]
+    with django_assert_num_queries(2):
+        summary = complaint_project_summary(actor=staff, project=project)
+    assert (summary["total"], summary["open"], summary["overdue"]) == (2, 2, 2)
+    assert summary["by_category"]["sales"] == 1
+    assert summary["by_severity"]["major"] == 1
+    assert summary["by_status"]["received"] == 2

@@ -461,3 +461,29 @@ def test_roles_without_limits_use_the_handlers(project, clock):
     head = UserFactory(role=Role.PROJECT_MANAGER, projects=[project])
     c = in_progress(project, head)
     assert services.complaint_resolve(complaint=c, actor=head, resolution="ok", compensation=15000).status == "resolved"
+
+
+def test_repeated_refusal_escalates_only_once(project, staff, manager, clock):
+    c = in_progress(project, staff)
+    for _ in range(2):
+        with pytest.raises(AuthorityExceeded):
+            services.complaint_resolve(complaint=c, actor=staff, resolution="赔偿", compensation=Decimal("5000"))
+    c.refresh_from_db()
+    assert c.escalation_level == 1
+    assert c.events.filter(kind="authority_exceeded").count() == 2
+
+
+def test_hotline_on_a_make_up_saturday_counts_as_working_time(project, staff):
+    import time_machine
+
+    with time_machine.travel(sh(2026, 10, 9, 17, 0), tick=False):  # Friday before the 调休 Saturday 10 October
+        c = file_complaint(project=project, actor=staff, channel="hotline")
+    assert c.first_response_due == sh(2026, 10, 10, 10, 0)
+
+
+def test_hotline_before_the_national_day_holiday_waits_for_the_first_working_day(project, staff):
+    import time_machine
+
+    with time_machine.travel(sh(2026, 9, 30, 17, 30), tick=False):  # Wednesday; 1–7 October are holidays
+        c = file_complaint(project=project, actor=staff, channel="hotline")
+    assert c.first_response_due == sh(2026, 10, 8, 10, 30)

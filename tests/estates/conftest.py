@@ -45,6 +45,12 @@ def row_counts() -> dict[str, int]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.4 s per factory user; these tests are not about hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def record():
     """A factory of fresh record dicts (deep copies, safe to mutate)."""

@@ -67,6 +67,14 @@ def test_a_malformed_page_is_404_not_500(api, project, page):
     assert api.get("/api/v1/projects/", {"page": page}).status_code == 404
 
 
+@pytest.mark.parametrize("page_size", ["0", "-5", "abc", "99999999999999999999"])
+def test_a_malformed_page_size_falls_back_to_the_default(api, project, page_size):
+    response = api.get("/api/v1/projects/", {"page_size": page_size})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_list_endpoints_run_a_constant_number_of_queries(api, project, django_assert_max_num_queries):
     for _ in range(3):
         ContractFactory(unit__building__project=project)
@@ -102,6 +110,18 @@ def test_customer_404_is_identical_for_missing_and_out_of_scope(api, project, ot
 
     assert missing.status_code == hidden.status_code == 404
     assert missing.content == hidden.content
+
+
+def test_unit_404_is_identical_for_missing_and_out_of_scope(api, project, other_project):
+    foreign = ContractFactory(unit__building__project=other_project).unit
+    own = ContractFactory(unit__building__project=project).unit
+
+    missing = api.get("/api/v1/units/999999/")
+    hidden = api.get(f"/api/v1/units/{foreign.pk}/")
+
+    assert missing.status_code == hidden.status_code == 404
+    assert missing.content == hidden.content
+    assert api.get(f"/api/v1/units/{own.pk}/").json()["number"] == own.number
 
 
 def test_unit_list_of_an_out_of_scope_project_looks_like_an_unknown_one(api, project, other_project):
@@ -262,3 +282,24 @@ def test_staff_sessions_get_idempotency_too(staff, project):
 
     assert again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_used_on_another_endpoint_is_refused_not_replayed(api, project):
+    api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    other = api.post("/api/v1/projects/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert other.status_code == 409
+    assert "Idempotent-Replayed" not in other
+
+
+def test_a_claim_left_by_a_dead_request_frees_the_key_after_two_minutes(api, api_client_key, project):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        IdempotencyRecord.objects.create(principal=f"ApiClient:{api_client_key[0].pk}", key="k-dead", method="POST", path=SYNC_URL)
+    with time_machine.travel(start + timedelta(seconds=119), tick=False):
+        assert api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-dead").status_code == 409
+    with time_machine.travel(start + timedelta(seconds=121), tick=False):
+        response = api.post(SYNC_URL, sync_batch(1, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert response.status_code == 200
+    assert response.json()["created"] == 1

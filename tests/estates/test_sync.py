@@ -97,6 +97,28 @@ def test_an_update_moves_updated_at_of_the_changed_row_only(api, project, record
     assert Customer.objects.get(external_id="P-1").updated_at < later
 
 
+def test_a_record_without_handover_date_keeps_the_one_we_have(api, project, record):
+    post(api, [record(1)])
+    later = record(1)
+    del later["handover_on"]
+
+    response = post(api, [later])
+
+    assert response.json()["unchanged"] == 1
+    assert Contract.objects.get(external_id="C-1").handover_on == date(2026, 6, 30)
+
+
+def test_a_null_handover_date_clears_it(api, project, record):
+    post(api, [record(1)])
+    later = record(1)
+    later["handover_on"] = None
+
+    response = post(api, [later])
+
+    assert response.json()["updated"] == 1
+    assert Contract.objects.get(external_id="C-1").handover_on is None
+
+
 def test_a_changed_project_name_updates_the_project(api, project, record):
     response = post(api, [record(1, project_name="光谷花园二期")])
 
@@ -188,6 +210,15 @@ INVALID = {
     "handover before signing": (_set(["handover_on"], "2025-02-28"), ["handover_on"]),
     "project code with spaces": (_set(["project", "code"], "NEW BAD"), ["project"]),
     "same buyer twice": (lambda r: r["customers"].append(dict(r["customers"][0])), ["customers"]),
+    "impossible date": (_set(["signed_on"], "2025-02-30"), ["signed_on"]),
+    "area with too many digits": (_set(["unit", "area_m2"], 123456789.5), ["unit"]),
+    "child age huge": (_set(["customers", 0, "household", "children_ages"], [10**30]), ["customers"]),
+    "external id too long": (_set(["external_id"], "C" * 65), ["external_id"]),
+    "name null": (_set(["customers", 0, "name"], None), ["customers"]),
+    "unit an array": (_set(["unit"], ["3", "3-1502"]), ["unit"]),
+    "email longer than the column": (_set(["customers", 0, "email"], "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"), ["customers"]),
+    "project name longer than the column": (_set(["project", "name"], "项" * 201), ["project"]),
+    "unit type longer than the column": (_set(["unit", "unit_type"], "A" * 41), ["unit"]),
 }
 
 
@@ -373,8 +404,120 @@ def test_a_10_mb_batch_of_small_records_is_400(api, project):
     assert Contract.objects.count() == 0
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_json_is_refused_without_a_500(api, project, content_type):
+    response = api.post(SYNC_URL, b"[]", content_type=content_type)
+
+    assert response.status_code == 415
+    assert Contract.objects.count() == 0
+
+
+def test_an_overflowing_number_is_an_error_for_its_record(api, project, record):
+    raw = json.dumps([record(1), record(2)]).replace('"area_m2": 89.5', '"area_m2": 1e400', 1).encode()
+
+    response = api.post(SYNC_URL, raw, content_type="application/json")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [e["index"] for e in body["errors"]] == [0]
+    assert list(Contract.objects.values_list("external_id", flat=True)) == ["C-2"]
+
+
+def test_json_with_nan_is_400(api, project):
+    response = api.post(SYNC_URL, b'[{"unit": {"area_m2": NaN}}]', content_type="application/json")
+
+    assert response.status_code == 400
+
+
 def test_a_form_encoded_body_is_refused_without_a_500(api, project):
     response = api.post(SYNC_URL, {"external_id": "C-1"}, format="multipart")
 
     assert response.status_code in (400, 415)
     assert Contract.objects.count() == 0
+
+
+def test_a_retried_write_reports_each_error_once(api, project, other_project, monkeypatch):
+    """A concurrent insert makes the first write pass fail; the retry must not repeat its errors."""
+    from django.db import IntegrityError
+    from django.db.models.query import QuerySet
+
+    ContractFactory(external_id="C-1", unit__building__project=other_project)
+    real_bulk_create, calls = QuerySet.bulk_create, []
+
+    def flaky_bulk_create(self, objs, *args, **kwargs):
+        if self.model is Contract and not calls:
+            calls.append(1)
+            raise IntegrityError("duplicate key (simulated concurrent sync)")
+        return real_bulk_create(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", flaky_bulk_create)
+
+    response = post(api, sync_batch(1, 2))
+
+    body = response.json()
+    assert calls == [1]
+    assert body["created"] == 1
+    assert [e["index"] for e in body["errors"]] == [0]
+    assert Contract.objects.filter(external_id="C-2").count() == 1
+
+
+# --- customers_changed: what dependent apps (segments) hear after commit -------------------------
+
+
+@pytest.fixture
+def heard():
+    from estates.signals import customers_changed
+
+    calls = []
+
+    def receiver(sender, customer_ids, **kwargs):
+        calls.append(sorted(Customer.objects.filter(pk__in=customer_ids).values_list("external_id", flat=True)))
+
+    customers_changed.connect(receiver, weak=False)
+    yield calls
+    customers_changed.disconnect(receiver)
+
+
+def test_a_sync_announces_the_customers_it_created_after_commit(api, project, heard, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, sync_batch(1, 2))
+
+    assert heard == [["P-1", "P-2"]]
+
+
+def test_a_resend_announces_nothing(api, project, heard, django_capture_on_commit_callbacks):
+    post(api, sync_batch(1, 2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, sync_batch(1, 2))
+
+    assert heard == []
+
+
+def test_an_update_announces_only_the_changed_customer(api, project, record, heard, django_capture_on_commit_callbacks):
+    batch = [record(1), record(2)]
+    post(api, batch)
+    batch[1]["customers"][0]["household"]["elderly"] = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, batch)
+
+    assert heard == [["P-2"]]
+
+
+def test_a_customer_owning_in_another_scope_is_not_rewritten(api, project, other_project, record):
+    """A sales system for project A may not rename a buyer whose contracts are in project B only."""
+    from tests.factories import ContractFactory, CustomerFactory, UnitFactory
+
+    outsider = CustomerFactory(external_id="P-SHARED", name="原名", phone="13900000001")
+    ContractFactory(unit=UnitFactory(building__project=other_project), customers=[outsider])
+    rec = record(900)
+    rec["customers"] = [{"external_id": "P-SHARED", "name": "改名", "phone": "13900000002"}]
+    response = api.post("/api/v1/sync/contracts/", [rec], format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["created"] == 0
+    assert body["errors"][0]["index"] == 0
+    assert "customers" in body["errors"][0]["errors"]
+    outsider.refresh_from_db()
+    assert (outsider.name, outsider.phone) == ("原名", "13900000001")

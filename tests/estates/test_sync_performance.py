@@ -37,42 +37,23 @@ def _queries(actor, records) -> int:
     return len(ctx.captured_queries)
 
 
-def test_creating_1000_contracts_takes_as_many_queries_as_10(db):
+def test_a_batch_of_1000_costs_as_many_queries_as_a_batch_of_10(db):
+    """Create, re-send, then update a 10-record and a 1,000-record batch (in projects of their own)."""
     client, _key = api_client_with_key(project_codes=["NEW-A", "NEW-B"])
+    small_batch, large_batch = sync_batch(1, 10, project_code="NEW-A"), sync_batch(100, 1000, project_code="NEW-B")
 
-    small = _queries(client, sync_batch(1, 10, project_code="NEW-A"))
-    large = _queries(client, sync_batch(100, 1000, project_code="NEW-B"))
-
-    print(f"\n[sync figures] create: 10 records {small} queries, 1,000 records {large} queries ({connection.vendor})")
-    assert_same_cost(small, large)
-
-
-def test_resending_1000_contracts_takes_as_many_queries_as_10(api_client_key, project):
-    client, _key = api_client_key
-    contracts_sync(actor=client, records=sync_batch(1, 10))
-    contracts_sync(actor=client, records=sync_batch(100, 1000))
-
-    small = _queries(client, sync_batch(1, 10))
-    large = _queries(client, sync_batch(100, 1000))
-
-    print(f"\n[sync figures] re-send: 10 records {small} queries, 1,000 records {large} queries ({connection.vendor})")
-    assert large == small
-
-
-def test_updating_1000_contracts_takes_as_many_queries_as_10(api_client_key, project):
-    client, _key = api_client_key
-    contracts_sync(actor=client, records=sync_batch(1, 10))
-    contracts_sync(actor=client, records=sync_batch(100, 1000))
-    small_batch, large_batch = sync_batch(1, 10), sync_batch(100, 1000)
+    created = _queries(client, small_batch), _queries(client, large_batch)
+    resent = _queries(client, small_batch), _queries(client, large_batch)
     for rec in small_batch + large_batch:
         rec["customers"][0]["name"] += "（更名）"
         rec["handover_on"] = "2026-09-30"
+    updated = _queries(client, small_batch), _queries(client, large_batch)
 
-    small = _queries(client, small_batch)
-    large = _queries(client, large_batch)
-
-    print(f"\n[sync figures] update: 10 records {small} queries, 1,000 records {large} queries ({connection.vendor})")
-    assert_same_cost(small, large)
+    print(f"\n[sync figures] queries for 10 / 1,000 records on {connection.vendor}: "
+          f"create {created[0]} / {created[1]}, re-send {resent[0]} / {resent[1]}, update {updated[0]} / {updated[1]}")
+    assert_same_cost(*created)
+    assert resent[1] == resent[0]
+    assert_same_cost(*updated)
 
 
 def test_syncing_1000_contracts_through_the_api_is_fast_and_bounded(api, project):
