@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estates.models import User
-from estates.notifications import notify
+from estates.notifications import Message, notify, notify_many
 
 from . import rules, sla
 from .models import SEVERITY_CODES, Complaint, ComplaintEvent, Escalation, EscalationLevel, Severity
@@ -82,26 +82,24 @@ def ladder() -> dict[int, EscalationLevel]:
     return {lv.level: lv for lv in EscalationLevel.objects.all()}
 
 
-def _notify_level(*, complaint: Complaint, level: EscalationLevel | None, staffing: Staffing, reason: str, key: str) -> None:
+def _level_message(*, complaint: Complaint, level: EscalationLevel | None, staffing: Staffing, reason: str, key: str) -> Message | None:
     recipients = staffing.for_level(level, complaint)
     if complaint.assignee_id and complaint.assignee not in recipients:
         recipients.append(complaint.assignee)
     if not recipients:
-        return
+        return None
     title = _("%(reference)s escalated to %(level)s: %(reason)s") % {
         "reference": complaint.reference,
         "level": level.name if level else "-",
         "reason": Escalation.Reason(reason).label,
     }
-    notify(
-        recipients=recipients,
-        kind="complaint_escalated",
-        title=title,
-        body=complaint.title,
-        url=_url(complaint),
-        dedupe_key=key,
-        project=complaint.project,
-    )
+    return Message(tuple(recipients), "complaint_escalated", title, key, complaint.title, _url(complaint), complaint.project)
+
+
+def _notify_level(*, complaint: Complaint, level: EscalationLevel | None, staffing: Staffing, reason: str, key: str) -> None:
+    message = _level_message(complaint=complaint, level=level, staffing=staffing, reason=reason, key=key)
+    if message is not None:
+        notify_many([message])
 
 
 # --- One escalation --------------------------------------------------------------------------------
@@ -306,8 +304,10 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
     Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
     ComplaintEvent.objects.bulk_create(events)
     _save_batch(complaints, recomputed=recomputed, fields=fields, now=now)
-    for complaint, level, reason, key in notices:
-        _notify_level(complaint=complaint, level=level, staffing=staffing, reason=reason, key=key)
+    # One batch of notifications for the whole batch of complaints (a fixed number of queries).
+    notify_many(
+        m for m in (_level_message(complaint=c, level=lv, staffing=staffing, reason=r, key=k) for c, lv, r, k in notices) if m is not None
+    )
     result.complaints += len(complaints)
     result.batches += 1
     return max(_per_reason(breaches).values())

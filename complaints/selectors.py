@@ -35,7 +35,7 @@ def overdue_q(now: datetime) -> Q:
 
 
 def complaint_list(*, actor) -> QuerySet[Complaint]:
-    return scope_to_actor(Complaint.objects.select_related("project", "unit", "assignee"), actor)
+    return scope_to_actor(Complaint.objects.select_related("project", "unit", "assignee", "customer"), actor)
 
 
 def complaint_get(*, actor, pk) -> Complaint:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
 from django.db.models import QuerySet
 
 from .models import Notification, Project, User
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification to send to several recipients (see ``notify``)."""
+
+    recipients: tuple
+    kind: str
+    title: str
+    dedupe_key: str
+    body: str = ""
+    url: str = ""
+    project: Project | None = None
 
 
 def notify(*, recipients: Iterable[User], kind: str, title: str, dedupe_key: str, body: str = "", url: str = "",
@@ -19,20 +33,25 @@ def notify(*, recipients: Iterable[User], kind: str, title: str, dedupe_key: str
     email goes out after commit, from the worker. Returns the ids of notifications created now.
     Never put a full phone or ID number in ``title`` or ``body``.
     """
-    users = {u.pk: u for u in recipients if u is not None and u.is_active}
-    if not users:
+    return notify_many([Message(tuple(recipients), kind, title, dedupe_key, body, url, project)])
+
+
+def notify_many(messages: Iterable[Message]) -> list[int]:
+    """``notify`` for a whole batch in three queries, however many messages: a sweep that
+    escalates thousands of complaints must not pay a query per complaint to tell people."""
+    rows, keys, users = [], set(), set()
+    for m in messages:
+        for user in {u.pk: u for u in m.recipients if u is not None and u.is_active}.values():
+            key = m.dedupe_key[:200]
+            rows.append(Notification(recipient_id=user.pk, kind=m.kind, title=m.title[:200], body=m.body, url=m.url,
+                                     dedupe_key=key, project=m.project))
+            keys.add(key)
+            users.add(user.pk)
+    if not rows:
         return []
-    rows = [
-        Notification(
-            recipient_id=pk, kind=kind, title=title[:200], body=body, url=url, dedupe_key=dedupe_key[:200], project=project
-        )
-        for pk in users
-    ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     created = list(
-        Notification.objects.filter(recipient_id__in=users, dedupe_key=dedupe_key[:200], emailed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+        Notification.objects.filter(recipient_id__in=users, dedupe_key__in=keys, emailed_at__isnull=True).values_list("pk", flat=True)
     )
     if created:
         from .tasks import notification_email_send

@@ -160,8 +160,13 @@ def test_list_shows_only_the_callers_projects(api, project, other_project):
 
 
 def _many(project, n):
+    # Each with its own customer, unit and assignee, so a relation loaded per row would show.
+    from tests.factories import ContractFactory, UserFactory
+
     for i in range(n):
-        file_complaint(project=project, title=f"投诉{i}")
+        contract = ContractFactory(unit__building__project=project)
+        complaint = file_complaint(project=project, title=f"投诉{i}", customer=contract.customers.first(), unit=contract.unit)
+        services.complaint_assign(complaint=complaint, actor=None, assignee=UserFactory(projects=[project]))
 
 
 def test_list_query_count_is_constant(api, project, django_assert_max_num_queries):
