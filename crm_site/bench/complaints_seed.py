@@ -15,7 +15,7 @@ from django.utils import timezone
 from complaints.models import Complaint, ComplaintEvent, Escalation, Revisit, Severity
 from estates.models import Contract, Role, User
 
-from .copy import copy_model, next_id, reset_sequence
+from .copy import copy_model, indexes_deferred, next_id, reset_sequence
 from .seed import analyze, bench_projects
 
 CATEGORIES = ["construction_quality", "planning_design", "sales", "property", "service", "other"]
@@ -122,7 +122,7 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
                     eid0 += 1
             yield row
 
-    with transaction.atomic():
+    with transaction.atomic(), indexes_deferred("complaints_complaint", "complaints_complaintevent"):
         n = copy_model(Complaint, complaint_rows())
         copy_model(ComplaintEvent, events)
         copy_model(Revisit, revisits)

@@ -100,3 +100,38 @@ def copy_model(model, rows, *, chunk: int = 50_000) -> int:
             yield values
 
     return copy_rows(model._meta.db_table, columns, gen(), chunk=chunk)
+
+
+class indexes_deferred:
+    """Drop a table's secondary indexes for a bulk load and rebuild them after (PostgreSQL):
+    building an index once over a million rows is several times faster than maintaining it per row."""
+
+    def __init__(self, *tables: str):
+        self.tables = tables
+        self.definitions: list[str] = []
+
+    def __enter__(self):
+        if connection.vendor != "postgresql":
+            return self
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT i.indexname, i.indexdef FROM pg_indexes i
+                   WHERE i.tablename = ANY(%s) AND i.indexname NOT IN (
+                       SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))""",
+                [list(self.tables)],
+            )
+            rows = cursor.fetchall()
+            for name, definition in rows:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+                self.definitions.append(definition)
+        return self
+
+    def __exit__(self, *exc):
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred FK checks block CREATE INDEX
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for definition in self.definitions:
+                cursor.execute(definition)
+        return False
