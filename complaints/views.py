@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from estates import access
+from estates import access, panels
 from estates.workflow import AuthorityExceeded, InvalidTransition
 
 from . import reports, rules, selectors, services
@@ -174,6 +174,8 @@ def _render_detail(request, complaint, *, bound=None, status=200):
         "case": selectors.complaint_case(complaint=complaint),
         "needs_case": complaint.severity == Severity.MAJOR,
         "timeline": [{"e": e, "change": _change_text(e)} for e in complaint.events.all()],
+        # Other apps' sections (defects it revealed, ...), registered through estates.panels.
+        "panels": panels.render_context("complaint", request, complaint),
     }
     return render(request, "complaints/detail.html", context, status=status)
 

@@ -5,8 +5,8 @@ import re
 
 # A mainland mobile number, or an 18-character resident ID number, not embedded in a longer
 # run of digits (order ids and timestamps stay readable).
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{3})[0-9]{11}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9.])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9.])([0-9]{3})[0-9]{11}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
 def mask_personal_data(text: str) -> str:

@@ -17,7 +17,7 @@ from django.db.models.signals import post_save
 EMITTED: list[str] = []
 SECRETS: set[str] = set()
 # Anything still shaped like a mainland mobile or an ID number after the filters ran.
-LOOKS_PERSONAL = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9])")
+LOOKS_PERSONAL = re.compile(r"(?<![0-9.])(1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9])")
 
 
 class CaptureHandler(logging.Handler):

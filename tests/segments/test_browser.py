@@ -1,0 +1,56 @@
+"""Screenshots of the segments page (profiles, shares against the seed's reference) and a parcel."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from segments import services
+from segments.fixtures.seed import TIANJIN_PARCEL
+from tests.segments.conftest import buyer_in, reseed
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(live_server, manager):
+    from playwright.sync_api import sync_playwright
+
+    reseed("segments", "0002_seed")
+    client = Client()
+    client.force_login(manager)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        pg = context.new_page()
+        pg.base = live_server.url
+        yield pg
+        browser.close()
+
+
+def test_screenshot_of_segments_with_shares_chart(page, project):
+    mix = [{"income_band": "high"}] * 3 + [{"income_band": "low"}] * 7 + [{"age_band": "under_30"}] * 9 + \
+          [{"children_ages": [7]}] * 8 + [{"elderly_living_in": True}] * 3
+    services.customer_segments_recompute(customer_ids=[buyer_in(project, **facts).pk for facts in mix])
+    page.goto(f"{page.base}/segments/")
+    page.wait_for_selector("#segment-share-chart canvas")
+    assert page.locator("#segment-shares tbody tr").count() == 7
+    page.screenshot(path=str(SHOTS / "segments-index.png"), full_page=True)
+
+
+def test_screenshot_of_the_tianjin_parcel(page, project, manager):
+    parcel = services.parcel_assess(actor=manager, project=project, name="天津河西区候选地块", location="天津市河西区",
+                                    attribute_codes=TIANJIN_PARCEL)
+    page.goto(f"{page.base}/segments/parcels/{parcel.pk}/")
+    assert page.locator("#scores tbody tr").first.get_attribute("data-segment") == "young_professional"
+    page.screenshot(path=str(SHOTS / "segments-parcel-tianjin.png"), full_page=True)
