@@ -192,6 +192,10 @@ class Complaint(TimeStamped):
             models.Index(fields=["-created_at"], name="complaint_created"),
             models.Index(fields=["resolution_due"], name="complaint_resolution_due"),
             models.Index(fields=["customer"], name="complaint_customer"),
+            # KPIs: complaints resolved in a period, per project (on-time and revisit rates).
+            models.Index(
+                fields=["project", "resolved_at"], name="complaint_project_resolved", condition=Q(resolved_at__isnull=False)
+            ),
             models.Index(fields=["complainant_key"], name="complaint_complainant_key"),
             # The sweep's four questions, each a partial index holding only rows that can still breach.
             models.Index(
@@ -460,7 +464,11 @@ class Revisit(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="revisit_score_1_5")]
-        indexes = [models.Index(fields=["complaint", "created_at"], name="revisit_complaint")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="revisit_complaint"),
+            # KPIs count the follow-up calls of a period (revisit rate, satisfaction).
+            models.Index(fields=["created_at"], name="revisit_created"),
+        ]
         verbose_name = _("follow-up call")
         verbose_name_plural = _("follow-up calls")
 

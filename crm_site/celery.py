@@ -23,6 +23,8 @@ def collect_beat_schedule() -> dict:
         "outbox-drain": {"task": "estates.outbox_drain", "schedule": 10.0},
         "webhook-deliveries-send": {"task": "estates.webhook_deliveries_send", "schedule": 15.0},
         "login-throttles-prune": {"task": "estates.login_throttles_prune", "schedule": 3600.0},
+        # Every six hours and idempotent, so a missed 1st of the month still gets its reports.
+        "dashboards-monthly-reports": {"task": "crm_site.tasks.monthly_reports_build_due", "schedule": 6 * 3600.0},
     }
     for name in settings.TOUCHSTONE_APPS:
         try:

@@ -124,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, not memory, so that a real Celery worker started by a test can open it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_touchstone.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES:
+    # The JIT spent over a second compiling one dashboard aggregate; our queries are index-driven.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

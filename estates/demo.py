@@ -1,5 +1,6 @@
 """The portfolio part of the demo: 3 projects, buildings, units, ~1,000 customers, staff of every role."""
 
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -134,7 +135,8 @@ def load_portfolio(rng, today: date, customers_total: int = 1000):
     staff: dict[str, list[User]] = {}
     passwords = {}
     for username, role, last, first, dept, codes in STAFF:
-        password = "".join(rng.choice(DEMO_PASSWORD_ALPHABET) for _ in range(12))
+        # From the OS's randomness, not the seeded rng: a reproducible demo must not mean guessable passwords.
+        password = "".join(secrets.choice(DEMO_PASSWORD_ALPHABET) for _ in range(12))
         user = User.objects.create_user(
             username=username, password=password, role=role, first_name=first, last_name=last,
             email=f"{username}@touchstone.example", department=departments.get(dept) if dept else None,

@@ -1,11 +1,14 @@
 """Load the demo: a living system for a new user. Prints the staff passwords once."""
 
+import contextlib
 import importlib
+import io
 import random
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from crm_site.demo_context import DemoContext
@@ -29,7 +32,11 @@ class Command(BaseCommand):
             raise CommandError("The database has projects already; use a fresh database (or --if-empty).")
         rng = random.Random(seed)
         today = timezone.localdate()
-        with transaction.atomic():
+        # The apps' demos send real invitations and notifications: keep them out of the console
+        # (and the owners' phone numbers out of the terminal) — they stay visible in the app.
+        quiet = io.StringIO()
+        with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+                contextlib.redirect_stdout(quiet):
             projects, staff, customers_, contracts, passwords = load_portfolio(rng, today, customers)
             ctx = DemoContext(rng=rng, today=today, projects=projects, staff=staff, customers=customers_, contracts=contracts)
             summaries = [f"estates: {len(projects)} projects, {len(customers_)} customers, {len(contracts)} contracts"]

@@ -1,0 +1,1 @@
+"""One module per feature app: how its figures enter the dashboards (see ``sections``)."""

@@ -1,0 +1,450 @@
+"""Complaints on the dashboards.
+
+The project page composes the complaints app's own selectors (``complaint_kpis``,
+``complaint_list`` + ``overdue_q``, ``cluster_list``). ``complaint_project_summary`` counts a
+project's whole history (a scan of every row it ever had), while the page needs only what is open
+now, so open counts come from one query over open rows (``_open_counts``). The app has
+no per-project *grouped* aggregate, so the group page and the weekly trend are aggregated here
+from the app's models with the same definitions as ``complaint_kpis`` (its docstring), a fixed
+handful of grouped queries whatever the number of projects; a test holds the two to the same
+numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import charts, rules
+from ..periods import Period, week_starts
+from ..sections import app_selectors, kpi, url
+
+KEY = "complaints"
+# (KPI key, label, target %, comparison) — the developer's own targets (DOMAIN.md §2).
+KPIS = [
+    ("complaint_satisfaction", _("Handling satisfaction"), 80, "gt"),
+    ("complaint_on_time", _("Handled on time"), 90, "gte"),
+    ("complaint_closure", _("Closure"), 100, "gte"),
+    ("complaint_revisit", _("Follow-up visits"), 100, "gte"),
+]
+HEAT_LEVELS = (0, 1, 5, 20, 50, 100)  # cell shading thresholds of the heat map
+OVERDUE_ROWS = 10
+TREND_WINDOW = 4  # weeks pooled into each point of the trend
+
+
+def _sel():
+    return app_selectors("complaints", "complaint_kpis", "overdue_q", "complaint_list")
+
+
+def _models():
+    from complaints import models
+
+    return models
+
+
+class ComplaintsSection:
+    key = KEY
+    title = _("Complaints")
+
+    def available(self) -> bool:
+        return _sel() is not None
+
+    # --- links to the inbox (the list behind every number) ---------------------------------------
+    @staticmethod
+    def link(project_code: str | None, period: Period | None = None, **params) -> str | None:
+        """The inbox filtered by its own form's keys (project code, status, severity as a number,
+        category, overdue=yes). It has no date filter, so ``period`` adds nothing: the list shows
+        the project's complaints, newest first, which begins with the period's."""
+        return url("complaints:inbox", project=project_code, **params)
+
+    def _kpis(self, counts: dict, code: str | None, period: Period) -> list[dict]:
+        """KPI dicts from the counts; numerators and denominators as in ``complaint_kpis``."""
+        pairs = {
+            "complaint_satisfaction": (counts["satisfied"], counts["revisits"], self.link(code, None, status="closed")),
+            "complaint_on_time": (counts["on_time"], counts["resolved"], self.link(code, None, overdue="yes")),
+            "complaint_closure": (counts["closed"], counts["filed"], self.link(code, period)),
+            "complaint_revisit": (counts["revisited"], counts["resolved"], self.link(code, None, status="resolved")),
+        }
+        return [
+            kpi(key=k, label=label, num=pairs[k][0], den=pairs[k][1], target=target, op=op, url_=pairs[k][2])
+            for k, label, target, op in KPIS
+        ]
+
+    # --- group page: every project at once --------------------------------------------------------
+    def per_project(self, *, actor, projects, period: Period, today: dt.date) -> dict:
+        project_ids, codes = [p.pk for p in projects], {p.pk: p.code for p in projects}
+        m = _models()
+        lo, hi = period.start_at, period.end_at
+        now = timezone.now()
+        blank = {
+            "filed": 0,
+            "closed": 0,
+            "resolved": 0,
+            "on_time": 0,
+            "revisited": 0,
+            "revisits": 0,
+            "satisfied": 0,
+            "open": 0,
+            "overdue": 0,
+            "escalated": 0,
+            "major": 0,
+        }
+        counts = {pid: dict(blank) for pid in project_ids}
+        by_category = {pid: defaultdict(int) for pid in project_ids}
+        complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
+        for row in (
+            complaints.filter(created_at__gte=lo, created_at__lt=hi)
+            .values("project_id", "category")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
+        ):
+            counts[row["project_id"]]["filed"] += row["n"]
+            counts[row["project_id"]]["closed"] += row["closed"]
+            by_category[row["project_id"]][row["category"]] += row["n"]
+        for row in (
+            complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+            .values("project_id")
+            .annotate(
+                resolved=Count("pk"),
+                on_time=Count(
+                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
+                ),
+                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
+            )
+        ):
+            counts[row["project_id"]].update({k: row[k] for k in ("resolved", "on_time", "revisited")})
+        for row in (
+            m.Revisit.objects.filter(complaint__project_id__in=project_ids, created_at__gte=lo, created_at__lt=hi)
+            .order_by()
+            .values("complaint__project_id")
+            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+        ):
+            counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
+        for pid, row in self._open_counts(project_ids, now).items():
+            counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
+        return {
+            pid: {
+                "kpis": self._kpis(counts[pid], codes.get(pid), period),
+                "overdue": counts[pid]["overdue"],
+                "counts": counts[pid],
+                "by_category": dict(by_category[pid]),
+            }
+            for pid in project_ids
+        }
+
+    def heatmap(self, figures: dict, projects) -> dict:
+        """Projects × categories, filed in the period; each cell links to the filtered inbox."""
+        m = _models()
+        columns = [(value, label) for value, label in m.Category.choices]
+        peak = max((figures[p.pk]["by_category"].get(c, 0) for p in projects for c, _l in columns), default=0)
+        rows = []
+        for p in projects:
+            cells = []
+            for value, _label in columns:
+                n = figures[p.pk]["by_category"].get(value, 0)
+                level = 0 if not n else min(5, 1 + int(4 * n / peak)) if peak else 0
+                cells.append({"value": n, "level": level, "url": self.link(p.code, None, category=value)})
+            rows.append({"label": p.name, "cells": cells, "total": sum(c["value"] for c in cells)})
+        rows.sort(key=lambda r: -r["total"])
+        return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
+
+    def _open_counts(self, project_ids: list[int], now) -> dict[int, dict]:
+        """Open complaints now, by project: status, overdue, escalated, major and hot — one query.
+
+        Only open rows are read (the (project, status) index), not the project's whole history.
+        """
+        m, sel = _models(), _sel()
+        out = {pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}} for pid in project_ids}
+        rows = (
+            m.Complaint.objects.filter(project_id__in=project_ids, status__in=m.Complaint.OPEN_STATUSES)
+            .order_by()
+            .values("project_id", "status")
+            .annotate(
+                n=Count("pk"),
+                overdue=Count("pk", filter=sel.overdue_q(now)),
+                escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+                major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
+                hot=Count("pk", filter=Q(severity=m.Severity.HOT)),
+            )
+        )
+        for row in rows:
+            o = out[row["project_id"]]
+            o["open"] += row["n"]
+            o["by_status"][row["status"]] = row["n"]
+            for key in ("overdue", "escalated", "major", "hot"):
+                o[key] += row[key]
+        return out
+
+    # --- project page -------------------------------------------------------------------------------
+    def project_detail(self, *, actor, project, period: Period, today: dt.date) -> dict:
+        m, sel = _models(), _sel()
+        code = project.code
+        now = timezone.now()
+        k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
+        summary = self._open_counts([project.pk], now)[project.pk]
+        # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
+        # "open" filter, so a count of open ones would not match the list it opens): one count per
+        # tier from the (project, severity) index.
+        tiers = dict(
+            m.Complaint.objects.filter(project=project, severity__gte=m.Severity.HOT)
+            .order_by()
+            .values_list("severity")
+            .annotate(n=Count("pk"))
+        )
+        c = k["counts"]
+        counts = {
+            "satisfied": c["satisfied"],
+            "revisits": c["revisits"],
+            "on_time": c["on_time"],
+            "resolved": c["resolved"],
+            "closed": c["closed"],
+            "filed": c["filed"],
+            "revisited": c["revisited"],
+        }
+        cat_labels, sev_labels = dict(m.Category.choices), {m.SEVERITY_CODES[s]: s.label for s in m.Severity}
+        sev_order = [m.SEVERITY_CODES[s] for s in sorted(m.Severity, reverse=True)]
+        categories = sorted(k["by_category"].items(), key=lambda kv: -kv[1]["filed"])
+        figures = [
+            {"value": c["filed"], "key": "filed", "label": _("Filed in the period"), "url": self.link(code, period)},
+            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None)},
+            {
+                "value": summary["overdue"],
+                "key": "overdue",
+                "label": _("Overdue now"),
+                "url": self.link(code, None, overdue="yes"),
+                "tone": "bad" if summary["overdue"] else "ok",
+            },
+            {
+                "value": summary["escalated"],
+                "key": "escalated",
+                "label": _("Escalated"),
+                "url": self.link(code, None),
+                "tone": "warn" if summary["escalated"] else "plain",
+            },
+            {
+                "value": tiers.get(m.Severity.MAJOR, 0),
+                "key": "major",
+                "label": _("Major complaints"),
+                "hint": _("%(n)d still open") % {"n": summary["major"]},
+                "url": self.link(code, None, severity=int(m.Severity.MAJOR)),
+                "tone": "bad" if summary["major"] else "plain",
+            },
+            {
+                "value": tiers.get(m.Severity.HOT, 0),
+                "key": "hot",
+                "label": _("Hot complaints"),
+                "hint": _("%(n)d still open") % {"n": summary["hot"]},
+                "url": self.link(code, None, severity=int(m.Severity.HOT)),
+                "tone": "warn" if summary["hot"] else "plain",
+            },
+        ]
+        section = {
+            "key": KEY,
+            "title": self.title,
+            "link": self.link(code, None),
+            "kpis": self._kpis(counts, code, period),
+            "figures": figures,
+            "charts": [
+                self._trend(project, period),
+                charts.block(
+                    id="chart-complaint-categories",
+                    title=_("Complaints by category"),
+                    headers=[_("Category"), _("Filed"), _("Closed")],
+                    spec=charts.chart(
+                        kind="hbar",
+                        categories=[cat_labels[v] for v, _b in categories],
+                        links=[self.link(code, period, category=v) for v, _b in categories],
+                        series=[
+                            {"name": _("Filed"), "data": [b["filed"] for _v, b in categories]},
+                            {"name": _("Closed"), "data": [b["closed"] for _v, b in categories]},
+                        ],
+                    ),
+                ),
+                charts.block(
+                    id="chart-complaint-severity",
+                    title=_("Complaints by severity"),
+                    headers=[_("Severity"), _("Filed"), _("Closed")],
+                    spec=charts.chart(
+                        kind="bar",
+                        categories=[sev_labels[s] for s in sev_order],
+                        links=[self.link(code, period, severity=m.SEVERITY_BY_CODE[s]) for s in sev_order],
+                        series=[
+                            {"name": _("Filed"), "data": [k["by_severity"][s]["filed"] for s in sev_order]},
+                            {"name": _("Closed"), "data": [k["by_severity"][s]["closed"] for s in sev_order]},
+                        ],
+                    ),
+                ),
+                self._open_by_status(summary, code),
+            ],
+            "tables": [
+                self._overdue_table(actor, project, now, sel, sev_labels, m),
+                self._clusters_table(actor, project, now, cat_labels),
+            ],
+        }
+        return section
+
+    def _open_by_status(self, summary, code):
+        m = _models()
+        statuses = [s for s in m.Complaint.Status if s in m.Complaint.OPEN_STATUSES]
+        return charts.block(
+            id="chart-complaint-open",
+            title=_("Open complaints by status"),
+            headers=[_("Status"), _("Complaints")],
+            spec=charts.chart(
+                kind="bar",
+                categories=[s.label for s in statuses],
+                links=[self.link(code, None, status=s.value) for s in statuses],
+                series=[{"name": _("Complaints"), "data": [summary["by_status"].get(s.value, 0) for s in statuses]}],
+            ),
+        )
+
+    def _trend(self, project, period: Period) -> dict:
+        """The four KPIs week by week: three grouped queries over the period."""
+        m = _models()
+        lo, hi = period.start_at, period.end_at
+        weeks = week_starts(period)
+        tz = timezone.get_current_timezone()
+        blank = {"filed": 0, "closed": 0, "resolved": 0, "on_time": 0, "revisited": 0, "revisits": 0, "satisfied": 0}
+        per = {w: dict(blank) for w in weeks}
+
+        def week_of(value):
+            day = value.date() if isinstance(value, dt.datetime) else value
+            return day - dt.timedelta(days=day.weekday())
+
+        qs = m.Complaint.objects.filter(project=project).order_by()
+        for row in (
+            qs.filter(created_at__gte=lo, created_at__lt=hi)
+            .annotate(w=TruncWeek("created_at", tzinfo=tz))
+            .values("w")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
+        ):
+            per.setdefault(week_of(row["w"]), dict(blank)).update(filed=row["n"], closed=row["closed"])
+        for row in (
+            qs.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+            .annotate(w=TruncWeek("resolved_at", tzinfo=tz))
+            .values("w")
+            .annotate(
+                resolved=Count("pk"),
+                on_time=Count(
+                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
+                ),
+                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
+            )
+        ):
+            per.setdefault(week_of(row["w"]), dict(blank)).update({k: row[k] for k in ("resolved", "on_time", "revisited")})
+        for row in (
+            m.Revisit.objects.filter(complaint__project=project, created_at__gte=lo, created_at__lt=hi)
+            .order_by()
+            .annotate(w=TruncWeek("created_at", tzinfo=tz))
+            .values("w")
+            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+        ):
+            per.setdefault(week_of(row["w"]), dict(blank)).update(revisits=row["calls"], satisfied=row["satisfied"])
+        series = []
+        for key, label, _t, _op in KPIS:
+            num, den = {
+                "complaint_satisfaction": ("satisfied", "revisits"),
+                "complaint_on_time": ("on_time", "resolved"),
+                "complaint_closure": ("closed", "filed"),
+                "complaint_revisit": ("revisited", "resolved"),
+            }[key]
+            # Each point pools the four weeks ending with it: a week of three complaints swings
+            # from 0 to 100 %, which says nothing a manager can act on.
+            data = []
+            for i in range(len(weeks)):
+                window = weeks[max(0, i - TREND_WINDOW + 1) : i + 1]
+                data.append(rules.ratio(sum(per[w][num] for w in window), sum(per[w][den] for w in window)))
+            series.append({"name": label, "data": data})
+        series.append({"name": _("Filed"), "data": [per[w]["filed"] for w in weeks]})
+        spec = charts.chart(kind="line", categories=[w.strftime("%m-%d") for w in weeks], series=series[:4], unit="%")
+        block = charts.block(
+            id="chart-complaint-trend",
+            title=_("KPIs week by week (rolling four weeks)"),
+            spec=spec,
+            headers=[_("Week of"), *[s["name"] for s in series[:4]]],
+        )
+        block["filed"] = series[4]["data"]
+        return block
+
+    def _overdue_table(self, actor, project, now, sel, sev_labels, m) -> dict:
+        rows = []
+        # The due time that was missed first: an unanswered complaint past its first-response due
+        # time counts from that; otherwise from its resolution due time. Ordered in the database.
+        missed = Case(
+            When(Q(status=m.Complaint.Status.RECEIVED, first_response_due__lt=now), then=F("first_response_due")),
+            default=F("resolution_due"),
+        )
+        overdue = (
+            sel.complaint_list(actor=actor)
+            .filter(project=project)
+            .filter(sel.overdue_q(now))
+            .annotate(missed_due=missed)
+            .order_by("missed_due", "pk")[:OVERDUE_ROWS]
+        )
+        for c in overdue:
+            due = c.missed_due
+            hours = int((now - due).total_seconds() // 3600) if due else 0
+            rows.append(
+                {
+                    "cells": [
+                        c.reference or f"#{c.pk}",
+                        c.title,
+                        sev_labels.get(m.SEVERITY_CODES[m.Severity(c.severity)]),
+                        c.assignee.display_name if c.assignee_id else "—",
+                        timezone.localtime(due).strftime("%m-%d %H:%M") if due else "—",
+                        _past_due(hours),
+                    ],
+                    "link": url("complaints:detail", c.pk),
+                    "tone": "bad" if hours >= 72 else "warn",
+                }
+            )
+        return {
+            "title": _("Overdue now, longest past due first"),
+            "rows": rows,
+            "headers": [_("Reference"), _("Title"), _("Severity"), _("Responsible"), _("Due"), _("Past due")],
+            "numeric": [4, 5],
+            "empty": _("Nothing overdue."),
+        }
+
+    def _clusters_table(self, actor, project, now, cat_labels) -> dict:
+        """Group-complaint warnings: clusters of 3+ distinct complainants in the last 30 days."""
+        sel = app_selectors("complaints", "cluster_list")
+        rows = []
+        if sel is not None:
+            since = now - dt.timedelta(days=30)
+            for cl in sel.cluster_list(actor=actor, min_complainants=3).filter(project=project, last_at__gte=since)[:10]:
+                rows.append(
+                    {
+                        "cells": [
+                            cat_labels.get(cl.category, cl.category),
+                            cl.building.name if cl.building_id else "—",
+                            cl.complainant_count,
+                            timezone.localtime(cl.last_at).strftime("%Y-%m-%d"),
+                        ],
+                        "link": url("complaints:cluster", cl.pk),
+                        "tone": "bad" if cl.complainant_count >= 10 else "warn",
+                    }
+                )
+        return {
+            "title": _("Group-complaint warnings (3 or more complainants in 30 days)"),
+            "rows": rows,
+            "headers": [_("Category"), _("Building"), _("Complainants"), _("Latest")],
+            "numeric": [2],
+            "empty": _("No group-complaint warning."),
+        }
+
+
+def _past_due(hours: int) -> str:
+    from django.utils.translation import gettext
+
+    days, rest = divmod(max(hours, 0), 24)
+    if days:
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": rest}
+    return gettext("%(hours)d h") % {"hours": rest}
+
+
+SECTION = ComplaintsSection()
