@@ -193,7 +193,32 @@ def _dashboard(name: str, url_name: str, kwargs_fn):
 
 
 def survey_wave(*, repeat: int):
-    return None  # wired once the satisfaction app lands (see docs/benchmarks.md)
+    """Invitations of the 3-month wave for every bench contract (100,000): all made due today."""
+    if not _has("satisfaction.services"):
+        return None
+    from estates.models import Contract
+    from satisfaction import rules as srules
+    from satisfaction import services as ssvc
+    from satisfaction.models import Invitation, Run, Wave
+
+    wave = Wave.objects.filter(trigger=Wave.Trigger.HANDOVER, offset_months=3, offset_days=0).first()
+    if wave is None:
+        return None
+    today = timezone.localdate()
+    handover = srules.add_months(today, -3)
+    contracts = Contract.objects.filter(project__in=bench_projects())
+    # Only this wave is due: the others' handover windows are years away from this date.
+    contracts.update(handover_on=handover)
+    n = contracts.count()
+
+    def setup():
+        Invitation.objects.filter(contract__in=contracts).delete()
+
+    def run():
+        created = ssvc.invitations_plan(run=Run.objects.create(run_on=today), now=timezone.now())
+        return f"{created} invitations for {n} contracts"
+
+    return measure("survey_wave", run, setup=setup, repeat=max(1, repeat // 10), floor=False)
 
 
 SCENARIOS = {
