@@ -8,7 +8,6 @@ def make_project(project) -> dict:
 def make_measure(project) -> dict:
     from crm_site.dashboards.scorecard import scorecard_seed_defaults
     from crm_site.models import ScorecardMeasure
-
     from tests.factories import UserFactory
 
     scorecard_seed_defaults(project=project, actor=UserFactory(role="cr_manager", projects=[project]))
