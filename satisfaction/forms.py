@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import FollowUp, SurveyTemplate, Wave
+from .services import WAVE_FIELDS
 
 
 class ScoreFilterForm(forms.Form):
@@ -50,23 +51,7 @@ class WaveForm(forms.ModelForm):
 
     class Meta:
         model = Wave
-        fields = [
-            "code",
-            "name",
-            "name_en",
-            "template",
-            "trigger",
-            "offset_months",
-            "offset_days",
-            "window_days",
-            "channel",
-            "reminder_interval_days",
-            "reminder_max",
-            "cooldown_days",
-            "low_score_threshold",
-            "is_active",
-            "order",
-        ]
+        fields = ["code", *WAVE_FIELDS]  # the same editable fields as wave_update and the API
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
