@@ -10,7 +10,8 @@ from tests.factories import ContractFactory
 pytestmark = pytest.mark.django_db
 
 # Paths that are public by design; everything else must send anonymous users to the login page.
-PUBLIC_PREFIXES = ("accounts/", "i18n/", "healthz", "api/", "admin/", "static/")
+# Owners open their survey by a signed token, without an account (satisfaction/s/<token>/).
+PUBLIC_PREFIXES = ("accounts/", "i18n/", "healthz", "api/", "admin/", "static/", "satisfaction/s/")
 DUMMY_ARGS = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 
 
