@@ -77,5 +77,6 @@ def test_syncing_1000_contracts_through_the_api_is_fast_and_bounded(api, project
         f"\n[sync figures] API, 1,000 contracts on {connection.vendor}: create {created_in:.2f} s / {create_queries} queries, "
         f"re-send {resent_in:.2f} s / {len(ctx.captured_queries)} queries"
     )
-    assert create_queries <= 14 + (SQLITE_SPLIT_ALLOWANCE if connection.vendor == "sqlite" else 0)
+    # 15: the 14 of the bulk write plus one that finds customers owned in another client's projects.
+    assert create_queries <= 15 + (SQLITE_SPLIT_ALLOWANCE if connection.vendor == "sqlite" else 0)
     assert created_in < 15
