@@ -7,25 +7,17 @@ The broker is the filesystem transport in a temporary TOUCHSTONE_VAR_DIR, or Red
 """
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from celery import Celery
 from django.conf import settings
-from django.db import connection
 
 from crm_site.celery import app as celery_app
 from crm_site.celery import collect_beat_schedule
 from crm_site.models import Heartbeat
 from crm_site.tasks import heartbeat
-
-CELERY = str(Path(sys.executable).with_name("celery"))
-WORKER_TIMEOUT = 60
+from tests.worker_support import real_worker, send_task
 
 
 def test_the_beat_schedule_includes_the_heartbeat():
@@ -76,60 +68,12 @@ def test_the_heartbeat_task_records_the_beat_once_per_token():
     assert list(Heartbeat.objects.values_list("name", flat=True)) == ["tok"]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        assert not connection.is_in_memory_db(), "the worker cannot open an in-memory test database"
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _send_heartbeat(token: str, var_dir: Path) -> None:
-    if settings.REDIS_URL:
-        celery_app.send_task("crm_site.tasks.heartbeat", kwargs={"token": token})
-        return
-    folders = {name: var_dir / "broker" / name for name in ("queue", "processed", "control")}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    sender = Celery("sender", broker="filesystem://")
-    sender.conf.broker_transport_options = {
-        "data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
-        "processed_folder": str(folders["processed"]), "control_folder": str(folders["control"]),
-    }
-    sender.conf.task_serializer = "json"
-    sender.send_task("crm_site.tasks.heartbeat", kwargs={"token": token})
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_heartbeat(tmp_path):
     token = f"worker-test-{uuid.uuid4().hex[:12]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update({"DATABASE_URL": _database_url(), "TOUCHSTONE_VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "false",
-                "DJANGO_SETTINGS_MODULE": "crm_site.settings"})
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [CELERY, "-A", "crm_site", "worker", "--pool=solo", "-l", "warning", "-n", f"{token}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        _send_heartbeat(token, tmp_path)
-        deadline = time.monotonic() + WORKER_TIMEOUT
-        while not Heartbeat.objects.filter(name=token).exists():
-            assert worker.poll() is None, f"the worker exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"no heartbeat within {WORKER_TIMEOUT} s:\n{log.read_text()}"
-            time.sleep(0.25)  # polling another process, not waiting out a time rule
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    with real_worker(tmp_path, "heartbeat") as wait_until:
+        send_task("crm_site.tasks.heartbeat", {"token": token}, tmp_path)
+        wait_until(lambda: Heartbeat.objects.filter(name=token).exists(), "a heartbeat")
 
     assert Heartbeat.objects.get(name=token).beat_at is not None
