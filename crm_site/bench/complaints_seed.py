@@ -34,7 +34,9 @@ TITLES = {
 
 
 def bench_staff(project):
-    user, _created = User.objects.get_or_create(username=f"bench_{project.code}", defaults={"role": Role.CR_STAFF, "first_name": "基准"})
+    user, _created = User.objects.get_or_create(
+        username=f"bench_{project.code}", defaults={"role": Role.CR_STAFF, "first_name": "基准"}
+    )
     user.projects.add(project)
     return user
 
@@ -48,10 +50,17 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
     customers_by_project = {}
     for p in projects:
         customers_by_project[p.pk] = list(
-            Contract.customers.through.objects.filter(contract__project=p).values_list("customer_id", "contract__unit_id", "contract__unit__building_id")[:5000]
+            Contract.customers.through.objects.filter(contract__project=p).values_list(
+                "customer_id", "contract__unit_id", "contract__unit__building_id"
+            )[:5000]
         )
     weights = [rng.uniform(0.5, 2.0) for _ in projects]
-    cid0, eid0, rid0, xid0 = next_id("complaints_complaint"), next_id("complaints_complaintevent"), next_id("complaints_revisit"), next_id("complaints_escalation")
+    cid0, eid0, rid0, xid0 = (
+        next_id("complaints_complaint"),
+        next_id("complaints_complaintevent"),
+        next_id("complaints_revisit"),
+        next_id("complaints_escalation"),
+    )
     events, revisits, escalations = [], [], []
     counters = {"open": 0}
 
@@ -70,13 +79,31 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
             res_due = created + timedelta(days=5)
             hot_at, major_at = created + timedelta(days=7), created + timedelta(days=30)
             severity = rng.choices([0, 1, 2, 3], [84, 10, 5, 1])[0]
-            row = {"id": pk, "created_at": created, "updated_at": created, "reference": f"TS{timezone.localtime(created):%y%m%d}-{pk:07d}",
-                   "project_id": project.pk, "unit_id": unit, "building_id": building, "customer_id": cust, "complainant_key": f"c:{cust}",
-                   "complainant_count": 1, "channel": channel, "category": category, "title": rng.choice(TITLES[category]),
-                   "description": "业主反映：" + rng.choice(TITLES[category]) + "，希望尽快处理。", "occurred_at": created,
-                   "first_response_due": fr_due, "resolution_due": res_due, "hot_at": hot_at, "major_at": major_at,
-                   "assignee_id": staff[project.pk].pk}
-            events.append({"id": eid0, "complaint_id": pk, "at": created, "kind": ComplaintEvent.Kind.FILED, "actor_label": "system"})
+            row = {
+                "id": pk,
+                "created_at": created,
+                "updated_at": created,
+                "reference": f"TS{timezone.localtime(created):%y%m%d}-{pk:07d}",
+                "project_id": project.pk,
+                "unit_id": unit,
+                "building_id": building,
+                "customer_id": cust,
+                "complainant_key": f"c:{cust}",
+                "complainant_count": 1,
+                "channel": channel,
+                "category": category,
+                "title": rng.choice(TITLES[category]),
+                "description": "业主反映：" + rng.choice(TITLES[category]) + "，希望尽快处理。",
+                "occurred_at": created,
+                "first_response_due": fr_due,
+                "resolution_due": res_due,
+                "hot_at": hot_at,
+                "major_at": major_at,
+                "assignee_id": staff[project.pk].pk,
+            }
+            events.append(
+                {"id": eid0, "complaint_id": pk, "at": created, "kind": ComplaintEvent.Kind.FILED, "actor_label": "system"}
+            )
             eid0 += 1
             if is_open:
                 counters["open"] += 1
@@ -98,27 +125,69 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
                 else:
                     row["held_since"] = now - timedelta(days=rng.uniform(0, 3))
                 for lv in range(1, level + 1):
-                    escalations.append({"id": xid0, "complaint_id": pk, "level": lv, "reason": "resolution", "created_at": created + timedelta(days=lv)})
+                    escalations.append(
+                        {
+                            "id": xid0,
+                            "complaint_id": pk,
+                            "level": lv,
+                            "reason": "resolution",
+                            "created_at": created + timedelta(days=lv),
+                        }
+                    )
                     xid0 += 1
                 row.update(status=status, first_responded_at=responded, escalation_level=level, severity=severity)
                 if responded:
-                    events.append({"id": eid0, "complaint_id": pk, "at": responded, "kind": ComplaintEvent.Kind.RESPONDED, "actor_label": "基准"})
+                    events.append(
+                        {
+                            "id": eid0,
+                            "complaint_id": pk,
+                            "at": responded,
+                            "kind": ComplaintEvent.Kind.RESPONDED,
+                            "actor_label": "基准",
+                        }
+                    )
                     eid0 += 1
             else:
                 responded = created + timedelta(hours=rng.uniform(0.5, FIRST_RESPONSE_H.get(channel, 12) * 1.2))
                 resolved = created + timedelta(days=rng.uniform(0.5, 8))
                 closed = resolved + timedelta(days=rng.uniform(0.2, 3))
                 status = "closed" if rng.random() < 0.93 else "resolved"
-                row.update(status=status, first_responded_at=responded, resolved_at=resolved, severity=severity,
-                           closed_at=closed if status == "closed" else None, revisit_due=resolved + timedelta(days=3))
-                events.append({"id": eid0, "complaint_id": pk, "at": responded, "kind": ComplaintEvent.Kind.RESPONDED, "actor_label": "基准"})
-                events.append({"id": eid0 + 1, "complaint_id": pk, "at": resolved, "kind": ComplaintEvent.Kind.RESOLVED, "actor_label": "基准"})
+                row.update(
+                    status=status,
+                    first_responded_at=responded,
+                    resolved_at=resolved,
+                    severity=severity,
+                    closed_at=closed if status == "closed" else None,
+                    revisit_due=resolved + timedelta(days=3),
+                )
+                events.append(
+                    {
+                        "id": eid0,
+                        "complaint_id": pk,
+                        "at": responded,
+                        "kind": ComplaintEvent.Kind.RESPONDED,
+                        "actor_label": "基准",
+                    }
+                )
+                events.append(
+                    {
+                        "id": eid0 + 1,
+                        "complaint_id": pk,
+                        "at": resolved,
+                        "kind": ComplaintEvent.Kind.RESOLVED,
+                        "actor_label": "基准",
+                    }
+                )
                 eid0 += 2
                 if status == "closed":
                     score = rng.choices([1, 2, 3, 4, 5], [3, 5, 10, 40, 42])[0]
-                    revisits.append({"id": rid0, "complaint_id": pk, "satisfied": score >= 4, "score": score, "created_at": closed})
+                    revisits.append(
+                        {"id": rid0, "complaint_id": pk, "satisfied": score >= 4, "score": score, "created_at": closed}
+                    )
                     rid0 += 1
-                    events.append({"id": eid0, "complaint_id": pk, "at": closed, "kind": ComplaintEvent.Kind.CLOSED, "actor_label": "基准"})
+                    events.append(
+                        {"id": eid0, "complaint_id": pk, "at": closed, "kind": ComplaintEvent.Kind.CLOSED, "actor_label": "基准"}
+                    )
                     eid0 += 1
             yield row
 
@@ -130,5 +199,11 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
         for table in ("complaints_complaint", "complaints_complaintevent", "complaints_revisit", "complaints_escalation"):
             reset_sequence(table)
     analyze()
-    return {"complaints": n, "open": counters["open"], "events": len(events), "revisits": len(revisits), "escalations": len(escalations),
-            "complaints_seeded": True}
+    return {
+        "complaints": n,
+        "open": counters["open"],
+        "events": len(events),
+        "revisits": len(revisits),
+        "escalations": len(escalations),
+        "complaints_seeded": True,
+    }

@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -94,6 +95,8 @@ def copy_model(model, rows, *, chunk: int = 50_000) -> int:
                     value = json.dumps(value, ensure_ascii=False)
                 elif isinstance(value, Decimal):
                     value = str(value)
+                elif isinstance(value, datetime) and connection.vendor != "postgresql":
+                    value = connection.ops.adapt_datetimefield_value(value)  # naive UTC text, as the ORM writes it
                 elif hasattr(value, "isoformat"):
                     value = value.isoformat()
                 values.append(value)

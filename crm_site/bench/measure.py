@@ -39,8 +39,15 @@ def _floor(captured: list[dict]) -> tuple[float | None, str]:
     return round(plan[0]["Execution Time"], 2), main["sql"][:300]
 
 
-def measure(name: str, fn: Callable[[], object], *, repeat: int = 20, setup: Callable[[], object] | None = None,
-            note: str = "", floor: bool = True) -> Figure:
+def measure(
+    name: str,
+    fn: Callable[[], object],
+    *,
+    repeat: int = 20,
+    setup: Callable[[], object] | None = None,
+    note: str = "",
+    floor: bool = True,
+) -> Figure:
     times, queries, captured = [], 0, []
     for _ in range(repeat):
         if setup is not None:
