@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from estates import outbox
 from estates.models import Contract, Customer, Role, User
 from estates.notifications import notify
 from estates.workflow import InvalidTransition, require_transition
@@ -470,7 +471,11 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     Raises SurveyInvalid with per-question messages (nothing is written) and InvitationClosed
     when the invitation is not open. A low overall score opens a follow-up for staff.
     """
-    inv = Invitation.objects.select_for_update(of=("self",)).select_related("wave", "template").get(pk=invitation.pk)
+    inv = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("wave", "template", "project", "customer")
+        .get(pk=invitation.pk)
+    )
     existing = Response.objects.filter(invitation=inv).first()
     if existing is not None:
         return existing, False
@@ -486,7 +491,7 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     is_low = rules.is_low_score(overall=overall, threshold=inv.wave.low_score_threshold)
     response = Response.objects.create(
         invitation=inv,
-        project_id=inv.project_id,
+        project=inv.project,
         wave_id=inv.wave_id,
         template_id=inv.template_id,
         submitted_at=now,
@@ -513,7 +518,28 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     Event.objects.create(invitation=inv, kind=Event.Kind.RESPONDED, at=now, before="sent", after="responded")
     if is_low:
         follow_up_open(response=response, wave=inv.wave, now=now)
+    _announce_answered(invitation=inv, response=response)
     return response, True
+
+
+def _announce_answered(*, invitation: Invitation, response: Response) -> None:
+    """The ``survey.answered`` webhook (docs/trust.md), written to the outbox in the submit's
+    transaction: once per response, since a repeat submit returns before it gets here.
+
+    The payload carries ids, codes, scores and the time only: no name, phone, email, ID number or
+    free-text answer (an owner may write anything there); the customer by external id.
+    """
+    outbox.emit(
+        event=outbox.SURVEY_ANSWERED,
+        project=invitation.project,
+        payload={
+            "invitation": invitation.pk,
+            "wave": invitation.wave.code,
+            "scores": {"overall": response.overall, "recommend": response.recommend, "repurchase": response.repurchase},
+            "answered_at": response.submitted_at.isoformat(),
+            "customer": invitation.customer.external_id or None,
+        },
+    )
 
 
 @transaction.atomic
