@@ -340,3 +340,11 @@ def complaints_closed_between(*, start: datetime | None, end: datetime) -> list[
     if start is not None:
         qs = qs.filter(closed_at__gte=start)
     return list(qs.order_by("closed_at", "pk").values("id", "project_id", "unit_id", "customer_id", "closed_at"))
+
+
+def complaints_filed_between(*, actor, start: date, end: date, project: Project | None = None) -> QuerySet[Complaint]:
+    """The actor's complaints (of ``project`` if given) filed from ``start`` to ``end`` (dates
+    inclusive, in the server's zone), unordered: for other apps to aggregate in the database with
+    ``values(...).annotate(...)`` (the segments app's complaints per 100 households)."""
+    lo, hi = period_bounds(start, end)
+    return _scoped(actor, project).filter(created_at__gte=lo, created_at__lt=hi).order_by()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from django.db.models import Count, Prefetch, QuerySet
 
@@ -89,6 +90,66 @@ def segment_shares_by_project(*, actor) -> list[dict]:
     for r in rows:
         counts[r["project_id"]][r["customers__segment_assignment__segment"]] = r["n"]
     return [{"project": p, **_share_rows(counts.get(p.pk, {}), segments)} for p in projects]
+
+
+def segment_complaint_rates(*, actor, start: date, end: date, project: Project | None = None, shares: dict | None = None) -> dict:
+    """Complaints per 100 households by segment, for complaints filed from ``start`` to ``end``
+    (dates inclusive) in the actor's projects (``project`` only, if given).
+
+    households = the segment's customers among the actor's customers (``segment_shares``' counts;
+    pass its result as ``shares`` to save the query); complaints = complaints filed in the period
+    whose customer is in the segment, read through ``complaints.selectors`` and grouped in the
+    database by the customer's current segment. ``per_100`` is complaints / households × 100, or
+    None without households. Owners without a segment form the ``unclassified`` row; complaints
+    with no customer record (a contact only) are counted in ``without_customer``. Three queries
+    (two with ``shares``) whatever the number of complaints, customers or segments.
+    """
+    from complaints import selectors as complaint_selectors
+
+    if shares is None:
+        shares = segment_shares(actor=actor, project=project)
+    filed = complaint_selectors.complaints_filed_between(actor=actor, start=start, end=end, project=project)
+    counts: dict[int | None, int] = {}
+    without_customer = 0
+    for row in filed.values("customer__segment_assignment__segment").annotate(n=Count("pk"), with_customer=Count("customer")):
+        key = row["customer__segment_assignment__segment"]
+        counts[key] = row["with_customer"]
+        if key is None:
+            without_customer = row["n"] - row["with_customer"]
+
+    def rate(complaints: int, households: int) -> float | None:
+        return complaints * 100 / households if households else None
+
+    rows = []
+    for r in shares["rows"]:
+        complaints = counts.get(r["segment"].pk, 0)
+        rows.append(
+            {
+                "segment": r["segment"],
+                "code": r["code"],
+                "households": r["count"],
+                "complaints": complaints,
+                "per_100": rate(complaints, r["count"]),
+            }
+        )
+    unclassified = counts.get(None, 0)
+    total_complaints = sum(counts.values())
+    return {
+        "start": start,
+        "end": end,
+        "rows": rows,
+        "unclassified": {
+            "households": shares["unclassified"],
+            "complaints": unclassified,
+            "per_100": rate(unclassified, shares["unclassified"]),
+        },
+        "total": {
+            "households": shares["total"],
+            "complaints": total_complaints,
+            "per_100": rate(total_complaints, shares["total"]),
+        },
+        "without_customer": without_customer,
+    }
 
 
 def customer_segment_get(*, actor, customer_pk) -> tuple[Customer, CustomerSegment | None]:
