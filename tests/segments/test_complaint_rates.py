@@ -149,7 +149,14 @@ def test_the_page_shows_the_table_and_chart_in_chinese(population, staff_client)
     response = staff_client.get("/segments/", {"start": START.isoformat(), "end": END.isoformat()})
     html = response.content.decode()
     assert response.status_code == 200
-    for label in ("每百户投诉数", ">户数</th>", ">投诉数</th>", ">每百户投诉</th>", "2026-03-01 至 2026-05-31", ">起始日期</label>"):
+    for label in (
+        "每百户投诉数",
+        ">户数</th>",
+        ">投诉数</th>",
+        ">每百户投诉</th>",
+        "2026-03-01 至 2026-05-31",
+        ">投诉期间</label>",
+    ):
         assert label in html
     table = re.search(r'<table[^>]*id="segment-complaint-rates".*?</table>', html, re.S).group(0)
     affluent = re.search(r'<tr data-segment="affluent">(.*?)</tr>', table, re.S).group(1)
