@@ -323,3 +323,28 @@ def customer_for_intake(*, actor, pk) -> Customer | None:
     from estates import selectors as estate_selectors
 
     return estate_selectors.customer_list(actor=actor).filter(pk=pk).first()
+
+
+# --- For other apps' periodic jobs (read-only, run as the system, not for an actor) ----------------
+
+
+def complaints_closed_between(*, start: datetime | None, end: datetime) -> list[dict]:
+    """Complaints closed in [start, end) that are still closed, oldest first, as plain rows
+    ``{"id", "project_id", "unit_id", "customer_id", "closed_at"}`` — one query.
+
+    For the satisfaction app's survey after a complaint is closed (its daily run): a system read
+    with no actor scope, so callers must not show the rows to anyone. A reopened complaint has no
+    ``closed_at`` and is not returned until it is closed again. ``start`` None means no lower bound.
+    """
+    qs = Complaint.objects.filter(status=Status.CLOSED, closed_at__lt=end)
+    if start is not None:
+        qs = qs.filter(closed_at__gte=start)
+    return list(qs.order_by("closed_at", "pk").values("id", "project_id", "unit_id", "customer_id", "closed_at"))
+
+
+def complaints_filed_between(*, actor, start: date, end: date, project: Project | None = None) -> QuerySet[Complaint]:
+    """The actor's complaints (of ``project`` if given) filed from ``start`` to ``end`` (dates
+    inclusive, in the server's zone), unordered: for other apps to aggregate in the database with
+    ``values(...).annotate(...)`` (the segments app's complaints per 100 households)."""
+    lo, hi = period_bounds(start, end)
+    return _scoped(actor, project).filter(created_at__gte=lo, created_at__lt=hi).order_by()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from estates import outbox
 from estates.models import Contract, Customer, Role, User
 from estates.notifications import notify
 from estates.workflow import InvalidTransition, require_transition
@@ -63,6 +64,7 @@ def daily_run(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> R
     today = timezone.localdate(now)
     run = Run.objects.create(run_on=today, phase="plan")
     try:
+        complaint_triggers_record(run=run, now=now)
         invitations_plan(run=run, now=now, batch_size=batch_size)
         work = _open_work(today, now)
         if work["expire"]:
@@ -441,6 +443,98 @@ def trigger_record(
     return Trigger.objects.filter(kind=kind, source_ref=source_ref).count() - before
 
 
+# --- surveys after a complaint is closed -------------------------------------------------------
+
+
+def complaint_source_ref(complaint_id: int) -> str:
+    """The trigger's key for a complaint: one survey per complaint, however often it is closed."""
+    return f"complaint:{complaint_id}"
+
+
+def complaint_triggers_window(*, run: Run | None, now: datetime) -> tuple[datetime, datetime] | None:
+    """[start, end) of the closing times the run reads, or None when no complaint-closed wave is active.
+
+    ``end`` is the run's own clock (the cut-off): a complaint closed later is the next run's. ``start``
+    is midnight of the day of the last finished run ("since the last run", with the morning of that
+    day read again: a close committed while that run was reading is not lost, and the unique
+    trigger makes the repeat harmless), but never earlier than the oldest closing day whose survey
+    would still be open today — so the first run, or one after days without runs, catches up
+    exactly what can still be surveyed.
+    """
+    waves = list(
+        Wave.objects.filter(is_active=True, trigger=Wave.Trigger.COMPLAINT_CLOSED).values_list("offset_days", "window_days")
+    )
+    if not waves:
+        return None
+    today = timezone.localdate(now)
+    oldest = min(
+        rules.event_range_open_on(today, offset_months=0, offset_days=days, window_days=window)[0] for days, window in waves
+    )
+    finished = Run.objects.filter(status=Run.Status.DONE, run_on__lte=today)
+    if run is not None:
+        finished = finished.exclude(pk=run.pk)
+    last_run_on = finished.aggregate(last=Max("run_on"))["last"]
+    since = max(oldest, last_run_on) if last_run_on else oldest
+    return datetime.combine(since, time.min, tzinfo=timezone.get_current_timezone()), now
+
+
+def complaint_triggers_record(*, run: Run | None = None, now: datetime | None = None) -> int:
+    """Record a complaint-closed touch point for each complaint closed since the last run; returns
+    how many triggers are new. The complaint-closed wave (seeded: two days after closing, 14 days
+    to answer, by SMS) invites from them in the same daily run's planning, once it falls due.
+
+    The complainant (the complaint's customer) is surveyed through their active contract in the
+    complaint's project — the one on the complaint's unit when there is one, else the most recently
+    signed. Complaints with no customer (a contact name and phone only) or whose customer owns
+    nothing in the project are not surveyed. Once per complaint: the trigger is unique per
+    (kind, ``complaint:<id>``, customer), so repeating the run, two runs at once, or closing the
+    same complaint again after a reopen record nothing more. A fixed number of queries (at most 7).
+    """
+    from complaints import selectors as complaint_selectors
+
+    now = now or timezone.now()
+    window = complaint_triggers_window(run=run, now=now)
+    if window is None:
+        return 0
+    closed = [r for r in complaint_selectors.complaints_closed_between(start=window[0], end=window[1]) if r["customer_id"]]
+    if not closed:
+        return 0
+    links = (
+        Contract.customers.through.objects.filter(
+            customer_id__in={r["customer_id"] for r in closed},
+            contract__project_id__in={r["project_id"] for r in closed},
+            contract__status=Contract.Status.ACTIVE,
+        )
+        .order_by("-contract__signed_on", "-contract_id")
+        .values_list("customer_id", "contract__project_id", "contract_id", "contract__unit_id")
+    )
+    contracts: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for customer_id, project_id, contract_id, unit_id in links:
+        contracts.setdefault((customer_id, project_id), []).append((contract_id, unit_id))
+    rows = []
+    for r in closed:
+        owned = contracts.get((r["customer_id"], r["project_id"]))
+        if not owned:
+            continue
+        contract_id = next((c for c, unit_id in owned if unit_id == r["unit_id"]), owned[0][0])
+        rows.append(
+            Trigger(
+                project_id=r["project_id"],
+                contract_id=contract_id,
+                customer_id=r["customer_id"],
+                kind=Wave.Trigger.COMPLAINT_CLOSED,
+                occurred_on=timezone.localdate(r["closed_at"]),
+                source_ref=complaint_source_ref(r["id"]),
+            )
+        )
+    if not rows:
+        return 0
+    existing = Trigger.objects.filter(kind=Wave.Trigger.COMPLAINT_CLOSED, source_ref__in=[t.source_ref for t in rows])
+    before = existing.count()
+    Trigger.objects.bulk_create(rows, ignore_conflicts=True)  # the unique constraint decides between two runs
+    return existing.count() - before
+
+
 # --- owners' answers ----------------------------------------------------------------------------
 
 
@@ -470,7 +564,11 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     Raises SurveyInvalid with per-question messages (nothing is written) and InvitationClosed
     when the invitation is not open. A low overall score opens a follow-up for staff.
     """
-    inv = Invitation.objects.select_for_update(of=("self",)).select_related("wave", "template").get(pk=invitation.pk)
+    inv = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("wave", "template", "project", "customer")
+        .get(pk=invitation.pk)
+    )
     existing = Response.objects.filter(invitation=inv).first()
     if existing is not None:
         return existing, False
@@ -486,7 +584,7 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     is_low = rules.is_low_score(overall=overall, threshold=inv.wave.low_score_threshold)
     response = Response.objects.create(
         invitation=inv,
-        project_id=inv.project_id,
+        project=inv.project,
         wave_id=inv.wave_id,
         template_id=inv.template_id,
         submitted_at=now,
@@ -513,7 +611,28 @@ def response_submit(*, invitation: Invitation, answers: Mapping[str, Any], now: 
     Event.objects.create(invitation=inv, kind=Event.Kind.RESPONDED, at=now, before="sent", after="responded")
     if is_low:
         follow_up_open(response=response, wave=inv.wave, now=now)
+    _announce_answered(invitation=inv, response=response)
     return response, True
+
+
+def _announce_answered(*, invitation: Invitation, response: Response) -> None:
+    """The ``survey.answered`` webhook (docs/trust.md), written to the outbox in the submit's
+    transaction: once per response, since a repeat submit returns before it gets here.
+
+    The payload carries ids, codes, scores and the time only: no name, phone, email, ID number or
+    free-text answer (an owner may write anything there); the customer by external id.
+    """
+    outbox.emit(
+        event=outbox.SURVEY_ANSWERED,
+        project=invitation.project,
+        payload={
+            "invitation": invitation.pk,
+            "wave": invitation.wave.code,
+            "scores": {"overall": response.overall, "recommend": response.recommend, "repurchase": response.repurchase},
+            "answered_at": response.submitted_at.isoformat(),
+            "customer": invitation.customer.external_id or None,
+        },
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,9 @@
+from datetime import date, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estates.models import Customer
 
@@ -18,6 +22,40 @@ class OverrideForm(forms.Form):
 
 class ProjectFilterForm(forms.Form):
     project = forms.CharField(label=_("Project"), required=False)
+
+
+class PeriodForm(forms.Form):
+    """The period of the complaint figures on the segments page: dates inclusive, the last 365 days by default."""
+
+    DEFAULT_DAYS = 365
+    MAX_DAYS = 366 * 5
+
+    start = forms.DateField(label=pgettext_lazy("period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=pgettext_lazy("period", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+
+    def clean(self):
+        data = super().clean()
+        for field in ("start", "end"):
+            if data.get(field) and not self.EARLIEST <= data[field] <= self.LATEST:
+                self.add_error(field, _("Choose a date between 1990 and 2100."))
+                return data
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        if (end - start).days >= self.MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most five years."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self):
+        """(start, end) when valid, else the default period."""
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        end = timezone.localdate()
+        return end - timedelta(days=self.DEFAULT_DAYS - 1), end
 
 
 class AssignmentRuleForm(forms.ModelForm):

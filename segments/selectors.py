@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from estates import selectors as estates_selectors
 from estates.access import get_in_scope_or_404, scope_to_actor
@@ -89,6 +90,75 @@ def segment_shares_by_project(*, actor) -> list[dict]:
     for r in rows:
         counts[r["project_id"]][r["customers__segment_assignment__segment"]] = r["n"]
     return [{"project": p, **_share_rows(counts.get(p.pk, {}), segments)} for p in projects]
+
+
+def segment_complaint_rates(*, actor, start: date, end: date, project: Project | None = None, shares: dict | None = None) -> dict:
+    """Complaints per 100 households by segment, for complaints filed from ``start`` to ``end``
+    (dates inclusive) in the actor's projects (``project`` only, if given).
+
+    households = the segment's customers among the actor's customers (``segment_shares``' counts;
+    pass its result as ``shares`` to save the query); complaints = complaints filed in the period
+    whose customer is currently in the segment, read through ``complaints.selectors`` and counted
+    in the database (one aggregate, a FILTER per segment). ``per_100`` is complaints / households × 100, or
+    None without households. Owners without a segment form the ``unclassified`` row; complaints
+    with no customer record (a contact only) are counted in ``without_customer``. Three queries
+    (two with ``shares``) whatever the number of complaints, customers or segments.
+    """
+    from complaints import selectors as complaint_selectors
+
+    if shares is None:
+        shares = segment_shares(actor=actor, project=project)
+    filed = complaint_selectors.complaints_filed_between(actor=actor, start=start, end=end, project=project)
+    # One aggregate with a FILTER per segment ("the filer is one of the segment's customers", a
+    # hashed sub-plan each on PostgreSQL) instead of GROUP BY over the complaint → customer →
+    # assignment joins: over the 650,000 complaints of a year in ts_bench1m with 90,000 assigned
+    # customers, 1.3–1.9 s of execution against 2.5–3.3 s (EXPLAIN ANALYZE, machine load ~10).
+    segments = [r["segment"] for r in shares["rows"]]
+    totals = filed.aggregate(
+        n=Count("pk"),
+        with_customer=Count("customer_id"),
+        **{
+            f"s{seg.pk}": Count("pk", filter=Q(customer_id__in=CustomerSegment.objects.filter(segment=seg).values("customer_id")))
+            for seg in segments
+        },
+    )
+    counts: dict[int | None, int] = {seg.pk: totals[f"s{seg.pk}"] for seg in segments}
+    counts[None] = totals["with_customer"] - sum(counts.values())
+    without_customer = totals["n"] - totals["with_customer"]
+
+    def rate(complaints: int, households: int) -> float | None:
+        return complaints * 100 / households if households else None
+
+    rows = []
+    for r in shares["rows"]:
+        complaints = counts.get(r["segment"].pk, 0)
+        rows.append(
+            {
+                "segment": r["segment"],
+                "code": r["code"],
+                "households": r["count"],
+                "complaints": complaints,
+                "per_100": rate(complaints, r["count"]),
+            }
+        )
+    unclassified = counts.get(None, 0)
+    total_complaints = sum(counts.values())
+    return {
+        "start": start,
+        "end": end,
+        "rows": rows,
+        "unclassified": {
+            "households": shares["unclassified"],
+            "complaints": unclassified,
+            "per_100": rate(unclassified, shares["unclassified"]),
+        },
+        "total": {
+            "households": shares["total"],
+            "complaints": total_complaints,
+            "per_100": rate(total_complaints, shares["total"]),
+        },
+        "without_customer": without_customer,
+    }
 
 
 def customer_segment_get(*, actor, customer_pk) -> tuple[Customer, CustomerSegment | None]:

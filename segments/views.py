@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from estates import selectors as estates_selectors
 
 from . import selectors, services
-from .forms import AssignmentRuleForm, OverrideForm, ParcelForm
+from .forms import AssignmentRuleForm, OverrideForm, ParcelForm, PeriodForm
 from .models import AssignmentRule
 
 
@@ -27,6 +27,15 @@ def index(request):
     code = request.GET.get("project", "")
     project = estates_selectors.project_get(actor=request.user, code=code) if code else None
     shares = selectors.segment_shares(actor=request.user, project=project)
+    period_form = PeriodForm(request.GET)
+    start, end = period_form.period()
+    rates = selectors.segment_complaint_rates(actor=request.user, start=start, end=end, project=project, shares=shares)
+    english = request.LANGUAGE_CODE == "en"
+    rate_chart = {
+        "labels": [r["segment"].name_en if english else r["segment"].name for r in rates["rows"]],
+        "values": [round(r["per_100"], 1) if r["per_100"] is not None else None for r in rates["rows"]],
+        "series": _("Complaints per 100 households"),
+    }
     chart = {
         "labels": [r["segment"].name if request.LANGUAGE_CODE != "en" else r["segment"].name_en for r in shares["rows"]],
         "shares": [round(r["share"] * 100, 1) if r["share"] is not None else 0 for r in shares["rows"]],
@@ -40,6 +49,9 @@ def index(request):
             "segments": list(selectors.segment_list()),
             "shares": shares,
             "chart": chart,
+            "rates": rates,
+            "rate_chart": rate_chart,
+            "period_form": period_form,
             "project": project,
             "by_project": selectors.segment_shares_by_project(actor=request.user),
             "projects": list(estates_selectors.project_list(actor=request.user)),

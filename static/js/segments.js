@@ -22,4 +22,26 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
   });
+
+  // Complaints per 100 households by segment (the table beside it is the accessible view).
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.getElementById("segment-complaint-chart");
+    var dataEl = document.getElementById("segment-complaint-chart-data");
+    if (!el || !dataEl || !window.echarts) return;
+    var d = JSON.parse(dataEl.textContent);
+    var chart = window.echarts.init(el);
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { data: [d.series], bottom: 0 },
+      grid: { left: 40, right: 16, top: 16, bottom: 56 },
+      xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: d.series, type: "bar", data: d.values, itemStyle: { color: "#b9770e" },
+          label: { show: true, position: "top", formatter: function (p) { return p.value == null ? "—" : p.value; } } }
+      ]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
 })();

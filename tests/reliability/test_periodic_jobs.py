@@ -28,9 +28,10 @@ COVERED = {
     "complaints.weekly_report": "test_two_weekly_report_runs_at_once_build_and_announce_once",
     "risk.daily_reminders": "tests/risk/test_tasks.py::test_two_sweeps_at_once_escalate_once",
     "defects.chase_overdue": "tests/defects/test_tasks.py::test_two_sweeps_at_once_notify_once",
+    "satisfaction.daily_run": "tests/satisfaction/test_tasks.py::test_two_runs_at_once_invite_and_send_each_owner_exactly_once, "
+    "tests/satisfaction/test_complaint_surveys.py::test_two_runs_at_once_survey_each_closed_complaint_once",
     # Landed at the end of this pass: named here so the registry test passes, NOT yet proved twice
     # at once by a test of their own (docs/trust.md, "Not done yet").
-    "satisfaction.daily_run": "TODO: two at once on PostgreSQL",
     "crm_site.tasks.monthly_reports_build_due": "TODO: two at once on PostgreSQL",
     "defects.refresh_prevention_checklists": "no notification; unique (project, entry) + ignore_conflicts (idempotent by constraint)",
 }

@@ -54,3 +54,26 @@ def test_screenshot_of_the_tianjin_parcel(page, project, manager):
     page.goto(f"{page.base}/segments/parcels/{parcel.pk}/")
     assert page.locator("#scores tbody tr").first.get_attribute("data-segment") == "young_professional"
     page.screenshot(path=str(SHOTS / "segments-parcel-tianjin.png"), full_page=True)
+
+
+def test_screenshot_of_complaints_per_100_households(page, project, manager):
+    import importlib
+
+    from django.apps import apps
+
+    from complaints.models import SlaPolicy
+    from tests.complaints.factories import file_complaint
+
+    if not SlaPolicy.objects.exists():  # a transactional test flushed the seeded policies
+        importlib.import_module("complaints.migrations.0002_seed_policies").seed(apps, None)
+    mix = [({"income_band": "high"}, 2), ({"income_band": "low"}, 1), ({"age_band": "under_30"}, 1), ({"children_ages": [7]}, 3)]
+    for facts, filed in mix:
+        customers = [buyer_in(project, **facts) for _ in range(4)]
+        services.customer_segments_recompute(customer_ids=[c.pk for c in customers])
+        for i in range(filed):
+            file_complaint(project=project, actor=manager, customer=customers[i % len(customers)])
+    page.goto(f"{page.base}/segments/")
+    page.wait_for_selector("#segment-complaint-chart canvas")
+    assert page.locator("#segment-complaint-rates tbody tr").count() == 7
+    assert page.locator('#segment-complaint-rates tr[data-segment="education_first"] td').last.inner_text() == "75.0"
+    page.locator("#complaint-rates").screenshot(path=str(SHOTS / "segments-complaints-per-100.png"))
