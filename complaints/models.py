@@ -202,7 +202,7 @@ class Complaint(TimeStamped):
             # (about 30 % of the table) instead of heap visits. PostgreSQL only uses ``include``.
             models.Index(
                 fields=["project", "status", "severity"],
-                include=["first_response_due", "resolution_due", "escalation_level", "created_at"],
+                include=["first_response_due", "resolution_due", "escalation_level", "created_at", "id"],
                 condition=Q(status__in=["received", "in_progress", "on_hold"]),
                 name="complaint_open_inbox",
             ),

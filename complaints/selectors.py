@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -66,22 +67,33 @@ def allowed_actions(*, complaint: Complaint) -> list[str]:
     return actions
 
 
-def tier_counts(queryset: QuerySet[Complaint], *, now: datetime) -> dict:
-    """Counts by tier, the total and the overdue count of a (filtered) list, in two queries.
+COUNT_CAP = 100_000  # lists longer than this show "100,000+" (see tier_counts)
 
-    Both count rows (``COUNT(*)``), never a column, so PostgreSQL answers them with index-only
-    scans: the GROUP BY severity from the partial covering index over open complaints
-    (``complaint_open_inbox``) when the list is of open ones, else from (project, severity); the
-    overdue count always from ``complaint_open_inbox`` (an overdue complaint is open), whose
-    included due times decide it without visiting the table. One aggregate with a FILTER on the
-    due times would have to read the table for every closed row of an unfiltered list.
+
+def tier_counts(queryset: QuerySet[Complaint], *, now: datetime, cap: int = COUNT_CAP) -> dict:
+    """Counts by tier, the total and the overdue count of a (filtered) list, in two queries,
+    each bounded to ``cap + 1`` rows.
+
+    Both count rows, never a column, so PostgreSQL answers them with index-only scans: the GROUP
+    BY severity from the partial covering index over open complaints (``complaint_open_inbox``)
+    when the list is of open ones, else from (project, severity); the overdue count always from
+    ``complaint_open_inbox`` (an overdue complaint is open), whose included due times decide it
+    without visiting the table. Any list a project can have is counted exactly; a group-wide list
+    of every complaint ever filed stops at ``cap``: ``total`` is then ``cap + 1`` (and ``overdue``
+    at most that) and the tiers are None — the page says "more than 100,000" and asks for a
+    filter — instead of scanning a million rows on every page view.
     """
     base = queryset.order_by()
-    counts = dict.fromkeys(SEVERITY_CODES.values(), 0)
-    for row in base.values("severity").annotate(n=Count("*")):
-        counts[SEVERITY_CODES[Severity(row["severity"])]] = row["n"]
+    rows = base.annotate(tier=F("severity")).values("tier")[: cap + 1]
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"SELECT tier, COUNT(*) FROM ({sql}) bounded GROUP BY tier", params)  # noqa: S608 - Django's SQL
+        found = dict(cursor.fetchall())
+    counts = {SEVERITY_CODES[Severity(value)]: found.get(value, 0) for value in SEVERITY_CODES}
     counts["total"] = sum(counts.values())
-    counts["overdue"] = base.filter(overdue_q(now)).count()
+    counts["overdue"] = base.filter(overdue_q(now))[: cap + 1].count()
+    if counts["total"] > cap:
+        counts.update(dict.fromkeys(SEVERITY_CODES.values()))
     return counts
 
 

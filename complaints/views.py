@@ -39,7 +39,8 @@ def inbox(request):
     form, filters = _inbox_filters(request)
     now = timezone.now()
     qs = selectors.complaint_inbox(actor=request.user, now=now, **filters)
-    counts = selectors.tier_counts(qs, now=now)
+    counts = selectors.tier_counts(qs, now=now, cap=selectors.COUNT_CAP)
+    capped = counts["total"] > selectors.COUNT_CAP
     paginator = Paginator(qs, PAGE_SIZE)
     paginator.count = counts["total"]  # the aggregate already counted the rows: no second COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
@@ -56,7 +57,16 @@ def inbox(request):
     tiers = [
         (SEVERITY_CODES[Severity(v)], Severity(v).label, counts[SEVERITY_CODES[Severity(v)]]) for v in reversed(Severity.values)
     ]
-    return render(request, "complaints/inbox.html", {"form": form, "page": page, "rows": rows, "counts": counts, "tiers": tiers})
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "counts": counts,
+        "tiers": tiers,
+        "capped": capped,
+        "cap": selectors.COUNT_CAP,
+    }
+    return render(request, "complaints/inbox.html", context)
 
 
 EXPORT_MAX_ROWS = 200_000  # a bound on one file; the filters narrow anything larger

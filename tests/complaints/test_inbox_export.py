@@ -106,6 +106,23 @@ def test_inbox_queries_stay_constant_with_every_filter(mixed, staff_client, proj
         assert len(staff_client.get(f"/complaints/?{done}").context["rows"]) == 16
 
 
+def test_a_list_longer_than_the_cap_is_not_counted_row_by_row(mixed, staff_client, monkeypatch):
+    """Group-wide lists of every complaint ever filed stop counting at COUNT_CAP (bounded
+    counting); anything up to the cap is exact."""
+    from complaints import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    response = staff_client.get("/complaints/")
+    assert response.context["capped"] is True
+    assert response.context["counts"]["total"] == 3  # cap + 1: "more than 2"
+    assert response.context["counts"]["major"] is None
+    html = response.content.decode()
+    assert 'data-total="2+"' in html and "超过 2 条投诉" in html
+    exact = staff_client.get("/complaints/?open=yes")
+    assert exact.context["capped"] is False
+    assert exact.context["counts"]["total"] == 2 and exact.context["counts"]["ordinary"] is not None
+
+
 # --- Export ------------------------------------------------------------------------------------------
 
 
