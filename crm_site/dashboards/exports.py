@@ -11,20 +11,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from estates.xlsx import safe_cell
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEAD_FILL = PatternFill("solid", fgColor="E6F0F4")
 
 
 def _cell(value):
-    """Numbers as numbers; text (titles in tables are typed by customers) escaped against formula
-    injection by the shared ``estates.xlsx.safe_cell``."""
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, (int, float)):
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, str)):
         return value
-    return safe_cell("" if value is None else str(value))
+    return str(value)
 
 
 def add_sheet(book: Workbook, *, title: str, headers: list, rows: list[list], first: bool = False):
