@@ -197,8 +197,9 @@ class ComplaintsSection:
         now = timezone.now()
         k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
         summary = self._open_counts([project.pk], now)[project.pk]
-        # Major and hot complaints of every age (the list behind ?severity=); the hint gives the open
-        # ones: one count per tier from the (project, severity) index.
+        # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
+        # "open" filter, so a count of open ones would not match the list it opens): one count per
+        # tier from the (project, severity) index.
         tiers = dict(
             m.Complaint.objects.filter(project=project, severity__gte=m.Severity.HOT)
             .order_by()
