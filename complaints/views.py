@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from estates import access, panels, xlsx
+from estates import access, panels
 from estates.workflow import AuthorityExceeded, InvalidTransition
 
 from . import reports, rules, selectors, services
@@ -77,6 +77,8 @@ def inbox_export(request):
     """The inbox as .xlsx: the page's filters and scope, phones and ID numbers masked by the
     reader's role as the pages mask them, text escaped against formula injection, rows streamed
     from one query (a server-side cursor on PostgreSQL) into a write-only workbook."""
+    from estates.xlsx import streamed_xlsx_response
+
     _form, filters = _inbox_filters(request)
     now = timezone.now()
     qs = selectors.complaint_export(actor=request.user, now=now, **filters)
@@ -140,7 +142,7 @@ def inbox_export(request):
         _("Resolved at"),
         _("Closed at"),
     ]
-    return xlsx.streamed_xlsx_response(
+    return streamed_xlsx_response(
         filename=f"complaints-{timezone.localdate():%Y%m%d}.xlsx",
         sheet_title=_("Complaints"),
         headers=headers,
