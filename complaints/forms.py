@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import DESCRIPTION_MAX, MAX_COMPLAINANTS, TITLE_MAX, Category, Channel, Complaint, Motive, Severity
 
 EMPTY = [("", "—")]
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InboxFilterForm(forms.Form):
@@ -26,11 +27,27 @@ class InboxFilterForm(forms.Form):
     assignee = forms.ChoiceField(
         label=_("Assignee"), required=False, choices=EMPTY + [("me", _("Assigned to me")), ("none", _("Unassigned"))]
     )
+    open = forms.ChoiceField(
+        label=_("Open or done"), required=False, choices=EMPTY + [("yes", _("Open only")), ("no", _("Resolved or closed"))]
+    )
+    escalated = forms.ChoiceField(
+        label=_("Escalated"), required=False, choices=EMPTY + [("yes", _("Escalated only")), ("no", _("Not escalated"))]
+    )
+    filed_from = forms.DateField(label=_("Filed from"), required=False, widget=DATE)
+    filed_to = forms.DateField(label=_("Filed to"), required=False, widget=DATE)
+    resolved_from = forms.DateField(label=_("Resolved from"), required=False, widget=DATE)
+    resolved_to = forms.DateField(label=_("Resolved to"), required=False, widget=DATE)
+    revisited_from = forms.DateField(label=_("Follow-up call from"), required=False, widget=DATE)
+    revisited_to = forms.DateField(label=_("Follow-up call to"), required=False, widget=DATE)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = EMPTY + [(p.code, p.name) for p in projects]
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments: only the filters that were given (call after is_valid)."""
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
 class IntakeForm(forms.Form):

@@ -216,6 +216,19 @@ class Complaint(TimeStamped):
                 name="complaint_sweep_major",
                 condition=Q(status__in=["received", "in_progress"], severity__lt=3),
             ),
+            # The inbox over open complaints (open=yes, a status, the tier counts and the overdue
+            # count): a partial covering index, so the counts are index-only scans of the open rows
+            # (about 30 % of the table) instead of heap visits. PostgreSQL only uses ``include``.
+            models.Index(
+                fields=["project", "status", "severity"],
+                include=["first_response_due", "resolution_due", "escalation_level", "created_at", "id"],
+                condition=Q(status__in=["received", "in_progress", "on_hold"]),
+                name="complaint_open_inbox",
+            ),
+            # The inbox's escalated=yes (the dashboards' "escalated" figure): newest first.
+            models.Index(
+                fields=["project", "-created_at"], condition=Q(escalation_level__gt=0), name="complaint_project_escalated"
+            ),
         ]
 
     def __str__(self):

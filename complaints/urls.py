@@ -5,6 +5,7 @@ from . import views
 app_name = "complaints"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("export.xlsx", views.inbox_export, name="inbox-export"),
     path("new/", views.intake, name="intake"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/case/", views.case_edit, name="case-edit"),

@@ -141,3 +141,39 @@ class MonthlyReport(models.Model):
 
     def __str__(self):
         return f"{self.project_id} {self.month:%Y-%m}"
+
+
+class DashboardEvent(models.Model):
+    """The audit trail of the scorecard and the monthly reports: who changed what, when, and the
+    values before and after (the same shape as the feature apps' timelines). Written by the
+    services in ``crm_site.dashboards`` in the transaction of the change; shown on the scorecard."""
+
+    class Kind(models.TextChoices):
+        SEEDED = "seeded", _("Standard scorecard added")
+        MEASURE_CREATED = "measure_created", _("Measure added")
+        MEASURE_UPDATED = "measure_updated", _("Measure changed")
+        MEASURE_DELETED = "measure_deleted", _("Measure deleted")
+        ACTUAL_RECORDED = "actual_recorded", _("Actual entered")
+        ACTUAL_REMOVED = "actual_removed", _("Actual removed")
+        REPORT_REQUESTED = "report_requested", _("Monthly report requested")
+        REPORT_BUILT = "report_built", _("Monthly report built")
+
+    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, related_name="dashboard_events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The measure or report it is about; kept as a plain id so the trail outlives a deleted measure.
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)  # its name at the time
+    actor = models.ForeignKey("estates.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)  # kept when the user goes
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("at"), db_index=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["project", "-at"], name="dashboard_event_project")]
+        verbose_name = _("dashboard event")
+        verbose_name_plural = _("dashboard events")
+
+    def __str__(self):
+        return f"{self.kind} {self.subject} {self.at:%Y-%m-%d %H:%M}"

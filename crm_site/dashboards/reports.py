@@ -22,7 +22,7 @@ from crm_site.models import MonthlyReport
 from estates.models import Project, Role, User
 from estates.notifications import notify
 
-from . import exports
+from . import audit, exports
 from .periods import month_period, month_start, previous_month
 from .selectors import dashboard_projects, invalidate_project, project_dashboard_build
 
@@ -88,11 +88,33 @@ def monthly_report_build(*, project_id: int, month: dt.date) -> tuple[MonthlyRep
     try:
         with transaction.atomic():
             report = MonthlyReport.objects.create(project=project, month=month, data=data)
+            audit.record(
+                project_id=project.pk,
+                actor=None,
+                kind=audit.Kind.REPORT_BUILT,
+                subject=f"{month:%Y-%m}",
+                subject_id=report.pk,
+                after={"month": month},
+            )
             _announce(report)
     except IntegrityError:
         return MonthlyReport.objects.get(project_id=project_id, month=month), False
     transaction.on_commit(lambda: invalidate_project(project_id))
     return report, True
+
+
+def monthly_report_request(*, project: Project, actor, month: dt.date) -> None:
+    """A manager asks for the month's report: recorded in the trail; the caller queues the build."""
+    month = month_start(month)
+    existing = MonthlyReport.objects.filter(project=project, month=month).values_list("pk", flat=True).first()
+    audit.record(
+        project_id=project.pk,
+        actor=actor,
+        kind=audit.Kind.REPORT_REQUESTED,
+        subject=f"{month:%Y-%m}",
+        subject_id=existing,
+        after={"month": month, "already_built": existing is not None},
+    )
 
 
 def _announce(report: MonthlyReport) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from crm_site.models import ScorecardActual, ScorecardMeasure, ScorecardObjective, ScorecardPerspective
 from estates.models import Project, Role
 
-from . import rules
+from . import audit, rules
 from .selectors import invalidate_project
 
 MANAGER_ROLES = frozenset({Role.CR_MANAGER, Role.GROUP_CENTRE, Role.ADMIN})
@@ -104,7 +104,7 @@ def scorecard_seed_defaults(*, project: Project, actor) -> int:
     ScorecardPermissionDenied for non-managers.
     """
     _require_manager(actor)
-    created = 0
+    created, names = 0, []
     for position, (perspective, title, measures) in enumerate(DEFAULTS):
         objective, _new = ScorecardObjective.objects.get_or_create(
             project=project, perspective=perspective, title=title, defaults={"position": position}
@@ -116,6 +116,10 @@ def scorecard_seed_defaults(*, project: Project, actor) -> int:
                 defaults={"unit": unit, "target": Decimal(target), "direction": direction, "kpi_key": kpi_key, "position": mpos},
             )
             created += int(new)
+            if new:
+                names.append(name)
+    if created:
+        audit.record(project_id=project.pk, actor=actor, kind=audit.Kind.SEEDED, after={"measures": names})
     transaction.on_commit(lambda: invalidate_project(project.pk))
     return created
 
@@ -151,6 +155,7 @@ def scorecard_measure_save(
         "direction": direction,
         "kpi_key": kpi_key,
     }
+    before = _measure_values(measure) if measure is not None else {}
     try:
         with transaction.atomic():
             if measure is None:
@@ -161,8 +166,42 @@ def scorecard_measure_save(
                 measure.save(update_fields=[*fields, "updated_at"])
     except IntegrityError:
         raise ValueError("duplicate measure") from None
+    if before:
+        old, new = audit.changes(before, _measure_values(measure))
+        if new:
+            audit.record(
+                project_id=project.pk,
+                actor=actor,
+                kind=audit.Kind.MEASURE_UPDATED,
+                subject=measure.name,
+                subject_id=measure.pk,
+                before=old,
+                after=new,
+            )
+    else:
+        audit.record(
+            project_id=project.pk,
+            actor=actor,
+            kind=audit.Kind.MEASURE_CREATED,
+            subject=measure.name,
+            subject_id=measure.pk,
+            after=_measure_values(measure),
+        )
     transaction.on_commit(lambda: invalidate_project(project.pk))
     return measure
+
+
+def _measure_values(measure: ScorecardMeasure) -> dict:
+    """What the trail records of a measure: the fields a manager edits."""
+    return {
+        "perspective": measure.objective.perspective,
+        "objective": measure.objective.title,
+        "name": measure.name,
+        "unit": measure.unit,
+        "target": measure.target,
+        "direction": measure.direction,
+        "kpi_key": measure.kpi_key,
+    }
 
 
 @transaction.atomic
@@ -170,6 +209,14 @@ def scorecard_measure_delete(*, measure: ScorecardMeasure, actor) -> None:
     """Delete a measure with its actuals; an objective left without measures goes too."""
     _require_manager(actor)
     objective, project_id = measure.objective, measure.objective.project_id
+    audit.record(
+        project_id=project_id,
+        actor=actor,
+        kind=audit.Kind.MEASURE_DELETED,
+        subject=measure.name,
+        subject_id=measure.pk,
+        before=_measure_values(measure),
+    )
     measure.delete()
     if not objective.measures.exists():
         objective.delete()
@@ -185,17 +232,39 @@ def scorecard_actuals_record(*, project: Project, actor, month: dt.date, values:
     """
     _require_manager(actor)
     measures = {m.pk: m for m in ScorecardMeasure.objects.filter(objective__project=project, kpi_key="", pk__in=list(values))}
+    # The month's values before the edit, for the audit trail (one query).
+    existing = dict(ScorecardActual.objects.filter(measure_id__in=list(measures), month=month).values_list("measure_id", "value"))
     changed = 0
     for pk, value in values.items():
         if pk not in measures:
             continue
+        event = {"project_id": project.pk, "actor": actor, "subject": measures[pk].name, "subject_id": pk}
         if value is None:
-            changed += ScorecardActual.objects.filter(measure_id=pk, month=month).delete()[0]
+            if pk in existing:
+                removed = ScorecardActual.objects.filter(measure_id=pk, month=month).delete()[0]
+                if removed:
+                    audit.record(
+                        **event,
+                        kind=audit.Kind.ACTUAL_REMOVED,
+                        before={"month": month, "value": existing[pk]},
+                        after={"month": month},
+                    )
+                changed += removed
             continue
         row, created = ScorecardActual.objects.get_or_create(
             measure_id=pk, month=month, defaults={"value": value, "recorded_by": actor}
         )
-        if not created and row.value != value:
+        if created:
+            audit.record(
+                **event, kind=audit.Kind.ACTUAL_RECORDED, before={"month": month}, after={"month": month, "value": value}
+            )
+        elif row.value != value:
+            audit.record(
+                **event,
+                kind=audit.Kind.ACTUAL_RECORDED,
+                before={"month": month, "value": row.value},
+                after={"month": month, "value": value},
+            )
             row.value, row.recorded_by = value, actor
             row.save(update_fields=["value", "recorded_by", "recorded_at"])
             changed += 1

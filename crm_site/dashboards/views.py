@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from . import charts, exports, periods, reports, scorecard, sections, selectors
+from . import audit, charts, exports, periods, reports, scorecard, sections, selectors
 from .forms import ActualsForm, MeasureForm
 
 
@@ -256,6 +256,7 @@ def scorecard_view(request, code):
             "empty": not any(p["objectives"] for p in cards),
             "can_manage": scorecard.can_manage_scorecard(request.user),
             "months": _recent_months(12),
+            "history": [{"e": e, "change": audit.change_text(e)} for e in audit.history(project_id=project.pk)],
         },
     )
 
@@ -361,6 +362,7 @@ def report_build(request, code):
     project = selectors.dashboard_project_get(actor=request.user, code=code)
     _require_manager(request)
     month = periods.previous_month(timezone.localdate())
+    reports.monthly_report_request(project=project, actor=request.user, month=month)
     transaction.on_commit(partial(monthly_report_build.delay, project_id=project.pk, month=month.isoformat()))
     messages.success(
         request, _("The report for %(month)s is being built; it appears here in a minute.") % {"month": f"{month:%Y-%m}"}

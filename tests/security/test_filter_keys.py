@@ -49,7 +49,7 @@ def _fingerprint(response, query=""):
 
         import openpyxl
 
-        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(response.getvalue()), read_only=True)  # streamed or not
         return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
     html = response.content.decode()
     if query:  # the page may echo the query string in its links (pagination, export): remove it

@@ -56,19 +56,28 @@ class ComplaintsSection:
 
     # --- links to the inbox (the list behind every number) ---------------------------------------
     @staticmethod
-    def link(project_code: str | None, period: Period | None = None, **params) -> str | None:
-        """The inbox filtered by its own form's keys (project code, status, severity as a number,
-        category, overdue=yes). It has no date filter, so ``period`` adds nothing: the list shows
-        the project's complaints, newest first, which begins with the period's."""
+    def link(project_code: str | None, period: Period | None = None, *, on: str = "filed", **params) -> str | None:
+        """The inbox filtered by its own form's keys (project code, status, open, escalated,
+        severity as a number, category, overdue), so that its total equals the figure it opens.
+
+        ``period`` adds an inclusive date range on ``on``: ``filed`` (created_at), ``resolved``
+        (resolved_at) or ``revisited`` (a follow-up call made in the period)."""
+        if period is not None:
+            params = {f"{on}_from": period.start.isoformat(), f"{on}_to": period.end.isoformat(), **params}
         return url("complaints:inbox", project=project_code, **params)
 
     def _kpis(self, counts: dict, code: str | None, period: Period) -> list[dict]:
-        """KPI dicts from the counts; numerators and denominators as in ``complaint_kpis``."""
+        """KPI dicts from the counts; numerators and denominators as in ``complaint_kpis``.
+
+        Each KPI opens the list behind its base (the denominator): complaints with a follow-up call
+        in the period (satisfaction; the base counts calls, so a complaint called twice in the
+        period counts twice there), resolved in the period (on time, revisit), filed in the period
+        (closure)."""
         pairs = {
-            "complaint_satisfaction": (counts["satisfied"], counts["revisits"], self.link(code, None, status="closed")),
-            "complaint_on_time": (counts["on_time"], counts["resolved"], self.link(code, None, overdue="yes")),
+            "complaint_satisfaction": (counts["satisfied"], counts["revisits"], self.link(code, period, on="revisited")),
+            "complaint_on_time": (counts["on_time"], counts["resolved"], self.link(code, period, on="resolved")),
             "complaint_closure": (counts["closed"], counts["filed"], self.link(code, period)),
-            "complaint_revisit": (counts["revisited"], counts["resolved"], self.link(code, None, status="resolved")),
+            "complaint_revisit": (counts["revisited"], counts["resolved"], self.link(code, period, on="resolved")),
         }
         return [
             kpi(key=k, label=label, num=pairs[k][0], den=pairs[k][1], target=target, op=op, url_=pairs[k][2])
@@ -132,6 +141,7 @@ class ComplaintsSection:
                 "overdue": counts[pid]["overdue"],
                 "counts": counts[pid],
                 "by_category": dict(by_category[pid]),
+                "category_links": {cat: self.link(codes.get(pid), period, category=cat) for cat in m.Category.values},
             }
             for pid in project_ids
         }
@@ -147,7 +157,8 @@ class ComplaintsSection:
             for value, _label in columns:
                 n = figures[p.pk]["by_category"].get(value, 0)
                 level = 0 if not n else min(5, 1 + int(4 * n / peak)) if peak else 0
-                cells.append({"value": n, "level": level, "url": self.link(p.code, None, category=value)})
+                link = figures[p.pk].get("category_links", {}).get(value) or self.link(p.code, None, category=value)
+                cells.append({"value": n, "level": level, "url": link})
             rows.append({"label": p.name, "cells": cells, "total": sum(c["value"] for c in cells)})
         rows.sort(key=lambda r: -r["total"])
         return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
@@ -210,7 +221,7 @@ class ComplaintsSection:
         categories = sorted(k["by_category"].items(), key=lambda kv: -kv[1]["filed"])
         figures = [
             {"value": c["filed"], "key": "filed", "label": _("Filed in the period"), "url": self.link(code, period)},
-            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None)},
+            {"value": summary["open"], "key": "open", "label": _("Open now"), "url": self.link(code, None, open="yes")},
             {
                 "value": summary["overdue"],
                 "key": "overdue",
@@ -222,7 +233,7 @@ class ComplaintsSection:
                 "value": summary["escalated"],
                 "key": "escalated",
                 "label": _("Escalated"),
-                "url": self.link(code, None),
+                "url": self.link(code, None, open="yes", escalated="yes"),
                 "tone": "warn" if summary["escalated"] else "plain",
             },
             {
@@ -231,6 +242,7 @@ class ComplaintsSection:
                 "label": _("Major complaints"),
                 "hint": _("%(n)d still open") % {"n": summary["major"]},
                 "url": self.link(code, None, severity=int(m.Severity.MAJOR)),
+                "hint_url": self.link(code, None, severity=int(m.Severity.MAJOR), open="yes"),
                 "tone": "bad" if summary["major"] else "plain",
             },
             {
@@ -239,6 +251,7 @@ class ComplaintsSection:
                 "label": _("Hot complaints"),
                 "hint": _("%(n)d still open") % {"n": summary["hot"]},
                 "url": self.link(code, None, severity=int(m.Severity.HOT)),
+                "hint_url": self.link(code, None, severity=int(m.Severity.HOT), open="yes"),
                 "tone": "warn" if summary["hot"] else "plain",
             },
         ]
