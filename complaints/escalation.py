@@ -10,17 +10,18 @@ with a dedupe key per (complaint, level), so a task delivered twice notifies onc
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from estates.models import User
+from estates.models import Project, User
 from estates.notifications import Message, notify, notify_many
 
 from . import rules, sla
@@ -46,8 +47,13 @@ BREACHES = {
 
 
 def _url(complaint: Complaint) -> str:
-    # reverse() costs a millisecond; the sweep builds hundreds of links: derive them from one.
-    return reverse("complaints:detail", args=[0]).replace("/0/", f"/{complaint.pk}/")
+    # reverse() costs a millisecond; the sweep builds thousands of links: derive them from one.
+    return _detail_url_pattern(get_script_prefix()).replace("/0/", f"/{complaint.pk}/")
+
+
+@functools.lru_cache(maxsize=8)
+def _detail_url_pattern(_script_prefix: str) -> str:
+    return reverse("complaints:detail", args=[0])
 
 
 # --- Who is told -----------------------------------------------------------------------------------
@@ -59,6 +65,10 @@ class Staffing:
     def __init__(self, levels):
         roles = {lv.notify_role for lv in levels if lv.notify_role}
         self.users = list(User.objects.filter(is_active=True, role__in=roles).prefetch_related("projects")) if roles else []
+        # Each user's projects and cities, read once: the sweep asks for thousands of complaints.
+        self._reach = {
+            user.pk: ({p.pk for p in user.projects.all()}, {p.city for p in user.projects.all()}) for user in self.users
+        }
 
     def for_level(self, level: EscalationLevel | None, complaint: Complaint) -> list[User]:
         if level is None:
@@ -69,13 +79,16 @@ class Staffing:
         for user in self.users:
             if user.role != level.notify_role:
                 continue
-            projects = user.projects.all()
-            in_scope = {
-                EscalationLevel.Scope.GROUP: True,
-                EscalationLevel.Scope.PROJECT: any(p.pk == complaint.project_id for p in projects),
-                EscalationLevel.Scope.CITY: any(p.city == complaint.project.city for p in projects),
-            }
-            if in_scope.get(level.scope, False):
+            project_ids, cities = self._reach[user.pk]
+            if level.scope == EscalationLevel.Scope.GROUP:
+                in_scope = True
+            elif level.scope == EscalationLevel.Scope.PROJECT:
+                in_scope = complaint.project_id in project_ids
+            elif level.scope == EscalationLevel.Scope.CITY:
+                in_scope = complaint.project.city in cities
+            else:
+                in_scope = False
+            if in_scope:
                 people.append(user)
         return people
 
@@ -210,6 +223,18 @@ def due_condition(now: datetime) -> Q:
     return condition
 
 
+def _claimable(now: datetime, limit: int) -> Q:
+    """Which rows a batch may claim. On PostgreSQL the ids come from the four index-ordered
+    questions joined by UNION ALL (each an index range scan, whatever the statistics say: an OR
+    of the four let the planner choose a sequential scan of the table); elsewhere the plain OR."""
+    from django.db import connection
+
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return due_condition(now)
+    arms = [qs.order_by(due_field).values("pk")[:limit] for _reason, due_field, qs in due_querysets(now)]
+    return Q(pk__in=arms[0].union(*arms[1:], all=True))
+
+
 def due_querysets(now: datetime):
     """The four questions the sweep asks, each answered by its partial index."""
     for reason, (due_field, condition, _raise_to) in BREACHES.items():
@@ -244,14 +269,17 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult, context
     # One query claims and loads the batch: every complaint with any breach, locked (SKIP LOCKED,
     # so two sweeps share the work), its project and handler joined.
     complaints = list(
-        Complaint.objects.filter(due_condition(now))
-        .select_related("project", "assignee")
-        .select_for_update(skip_locked=True, of=("self",))
-        .order_by()[:batch_size]
+        Complaint.objects.filter(_claimable(now, batch_size)).select_for_update(skip_locked=True).order_by()[:batch_size]
     )
     if not complaints:
         return 0
     complaints.sort(key=lambda c: c.pk)
+    # Their projects and handlers, one shared instance each (two queries; a join would build one per row).
+    projects = Project.objects.in_bulk({c.project_id for c in complaints})
+    handlers = User.objects.in_bulk({c.assignee_id for c in complaints if c.assignee_id})
+    for c in complaints:
+        c.project = projects[c.project_id]
+        c.assignee = handlers.get(c.assignee_id) if c.assignee_id else None
     if "levels" not in context:  # the ladder and its staff, once per sweep (two or three queries)
         context["levels"] = ladder()
         context["staffing"] = Staffing(context["levels"].values())
@@ -383,6 +411,15 @@ def bulk_update_from_values(model, objs: list, field_names) -> int:
         # would be text, so on PostgreSQL every value is cast to the column's own type.
         return f"CAST({ref} AS {field.db_type(connection)})" if postgres else ref
 
+    # psycopg2 adapts ints, booleans, datetimes and None itself; Django's preparation (a dozen
+    # calls per value) is needed only where the backend wants another form (SQLite's datetimes).
+    plain_types = {"IntegerField", "SmallIntegerField", "PositiveSmallIntegerField", "PositiveIntegerField", "BigIntegerField",
+                   "BooleanField", "DateTimeField", "ForeignKey"}  # fmt: skip
+    plain = {f.name for f in fields if postgres and f.get_internal_type() in plain_types}
+
+    def prepare(field, value):
+        return value if field.name in plain else field.get_db_prep_save(value, connection)
+
     table, key = qn(meta.db_table), qn(pk.column)
     assignments = ", ".join(f"{qn(f.column)} = {cast(f, f'v.{qn(f.column)}')}" for f in fields)
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -394,8 +431,8 @@ def bulk_update_from_values(model, objs: list, field_names) -> int:
             chunk = objs[start : start + per_statement]
             params = []
             for obj in chunk:
-                params.append(pk.get_db_prep_save(obj.pk, connection))
-                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+                params.append(obj.pk)
+                params.extend(prepare(f, getattr(obj, f.attname)) for f in fields)
             # Identifiers come from the model's meta, quoted; every value is a bound parameter.
             values = ", ".join([row_sql] * len(chunk))
             sql = f"WITH v({', '.join(qn(c) for c in columns)}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM v WHERE {table}.{key} = v.{key}"  # noqa: S608

@@ -249,7 +249,9 @@ def test_sweep_query_count_is_independent_of_the_number_due(project, staff, mana
         counts[n] = len(ctx.captured_queries)
         assert Escalation.objects.count() == n
         assert Notification.objects.filter(kind="complaint_escalated", recipient=staff).count() == n
-    assert counts[10] == counts[600] <= 16, counts
+    # BEGIN, claim, projects, handlers, ladder, staff + their projects, [SLA book (3), holds],
+    # INSERT escalations, events, outbox, one UPDATE, notifications INSERT + SELECT, COMMIT.
+    assert counts[10] == counts[600] <= 18, counts
     if kind == "hot":
         # The re-derived due times were written back row by row, each its own values.
         from complaints import sla
