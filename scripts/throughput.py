@@ -114,7 +114,21 @@ def start_gunicorn(port: int, throttle_rate: str, log_path: Path) -> subprocess.
     sys.exit(f"gunicorn did not answer /healthz within 60 s; see {log_path}")
 
 
-def wrk(url: str, key: str, *, seconds: int, connections: int, threads: int, script: Path) -> dict:
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of gunicorn's workers (children of the master), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker recycled by max_requests
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def wrk(url: str, key: str, *, seconds: int, connections: int, threads: int, script: Path, master_pid: int) -> dict:
     command = [
         shutil.which("wrk") or "/usr/bin/wrk",
         f"-t{threads}",
@@ -143,7 +157,9 @@ def wrk(url: str, key: str, *, seconds: int, connections: int, threads: int, scr
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    cpu_before = workers_cpu_seconds(master_pid)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    cpu_used = workers_cpu_seconds(master_pid) - cpu_before
     stop.set()
     sampler.join()
     fig = dict(re.findall(r"(\w+)=(\d+)", re.search(r"^FIG .*$", output, re.M).group(0)))
@@ -158,6 +174,8 @@ def wrk(url: str, key: str, *, seconds: int, connections: int, threads: int, scr
         "p99_ms": round(int(fig["p99_us"]) / 1000, 1),
         "max_ms": round(int(fig["max_us"]) / 1000, 1),
         "errors": {name: int(value) for name, value in err.items()},
+        # Load-independent: the application's own CPU per request (PostgreSQL's and wrk's not included).
+        "app_cpu_ms_per_request": round(cpu_used * 1000 / requests, 2) if requests else None,
         "load_average": {"min": min(loads), "max": max(loads), "mean": round(sum(loads) / len(loads), 2)} if loads else None,
         "wrk_output": output,
     }
@@ -189,9 +207,23 @@ def main() -> None:
     try:
         for name in args.only.split(","):
             url = base + target[name]
-            wrk(url, target["key"], seconds=5, connections=args.connections, threads=args.threads, script=script)  # warm-up
+            wrk(
+                url,
+                target["key"],
+                seconds=5,
+                connections=args.connections,
+                threads=args.threads,
+                script=script,
+                master_pid=server.pid,
+            )  # warm-up
             result = wrk(
-                url, target["key"], seconds=args.seconds, connections=args.connections, threads=args.threads, script=script
+                url,
+                target["key"],
+                seconds=args.seconds,
+                connections=args.connections,
+                threads=args.threads,
+                script=script,
+                master_pid=server.pid,
             )
             results[name] = result
             errors = result["errors"]
@@ -199,6 +231,7 @@ def main() -> None:
             print(
                 f"{name:<7} {result['requests_per_s']:>8.1f} req/s  p50 {result['p50_ms']:.1f} ms  p95 {result['p95_ms']:.1f} ms  "
                 f"p99 {result['p99_ms']:.1f} ms  requests {result['requests']}  errors {sum(errors.values())} {errors}  "
+                f"app CPU {result['app_cpu_ms_per_request']} ms/request  "
                 f"load avg {load['min']}–{load['max']} (mean {load['mean']})  {target[name]}"
             )
     finally:
