@@ -106,7 +106,7 @@ class ComplaintDetailOutputSerializer(ComplaintOutputSerializer):
 
 
 def _detail_response(request, pk, *, code=status.HTTP_200_OK) -> Response:
-    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    complaint = selectors.complaint_get_for_api(actor=request.user, pk=pk)
     return Response(ComplaintDetailOutputSerializer(complaint, context={"request": request}).data, status=code)
 
 
@@ -251,7 +251,9 @@ class ComplaintListCreateApi(generics.ListAPIView):
             needs_outside_help=values["needs_outside_help"],
             occurred_at=values.get("occurred_at"),
         )
-        return _detail_response(request, complaint.pk, code=status.HTTP_201_CREATED)
+        # The complaint just filed is in hand, in scope and current: render it without re-reading it.
+        complaint = selectors.complaint_timeline_load(complaint)
+        return Response(ComplaintDetailOutputSerializer(complaint, context={"request": request}).data, status=201)
 
 
 def _writable_project(actor, code: str) -> Project:

@@ -19,3 +19,12 @@ class ComplaintsConfig(AppConfig):
             }
 
         panels.register("customer", order=20, template="complaints/_customer_panel.html", context=customer_panel)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CalendarDay, SlaPolicy, WorkCalendar
+        from .sla import sla_book_changed
+
+        for model in (SlaPolicy, WorkCalendar, CalendarDay):
+            post_save.connect(sla_book_changed, sender=model, dispatch_uid=f"sla-book-{model.__name__}-save")
+            post_delete.connect(sla_book_changed, sender=model, dispatch_uid=f"sla-book-{model.__name__}-delete")

@@ -23,11 +23,12 @@ from .models import Complaint, ComplaintEvent, GroupCluster, Severity
 CANDIDATES = 50  # recent text-only clusters compared for near-identical titles
 
 
-def cluster_attach(*, complaint: Complaint, now: datetime) -> GroupCluster:
+def cluster_attach(*, complaint: Complaint, now: datetime, also_write=()) -> GroupCluster:
     """Put a just-filed complaint in its cluster (creating one), recount, raise and notify.
 
     Runs inside the filing transaction; the cluster row is locked so that two filings at once
-    count each other.
+    count each other. ``also_write`` names fields of ``complaint`` set in memory that the UPDATE
+    putting it in the cluster writes too (filing saves a round trip).
     """
     from .services import _change_severity, event_record
 
@@ -42,8 +43,11 @@ def cluster_attach(*, complaint: Complaint, now: datetime) -> GroupCluster:
         limit = CANDIDATES
     # Lock in primary-key order, then choose by recency: locking in last_at order (a column every
     # filing moves) let two filings lock the same clusters in opposite orders and deadlock (load run).
-    ids = list(candidates.order_by("-last_at").values_list("pk", flat=True)[:limit])
-    locked = sorted(GroupCluster.objects.select_for_update().filter(pk__in=ids).order_by("pk"), key=lambda c: c.last_at, reverse=True)
+    # One query: the most recent candidates chosen in a subquery, locked by the outer query in pk order.
+    recent = candidates.order_by("-last_at").values("pk")[:limit]
+    locked = sorted(
+        GroupCluster.objects.select_for_update().filter(pk__in=recent).order_by("pk"), key=lambda c: c.last_at, reverse=True
+    )
     if complaint.building_id:
         cluster = locked[0] if locked else None
     else:
@@ -57,7 +61,12 @@ def cluster_attach(*, complaint: Complaint, now: datetime) -> GroupCluster:
             first_at=now,
             last_at=now,
         )
-    Complaint.objects.filter(pk=complaint.pk).update(cluster=cluster)
+    written = {}
+    for name in also_write:
+        model_field = Complaint._meta.get_field(name)
+        written[model_field.attname] = getattr(complaint, model_field.attname)
+    Complaint.objects.filter(pk=complaint.pk).update(cluster=cluster, **written)
+    complaint.cluster = cluster
     members = Complaint.objects.filter(cluster=cluster, created_at__gte=since)
     count = members.values("complainant_key").distinct().count()
     cluster.complainant_count, cluster.last_at = count, now

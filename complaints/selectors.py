@@ -51,6 +51,26 @@ def complaint_get(*, actor, pk) -> Complaint:
     return get_in_scope_or_404(qs, actor, pk=pk)
 
 
+def _api_timeline() -> Prefetch:
+    # The API shows each event's actor label, never the user row: no join.
+    return Prefetch("events", queryset=ComplaintEvent.objects.order_by("at", "pk"))
+
+
+def complaint_get_for_api(*, actor, pk) -> Complaint:
+    """One complaint in scope with what its API representation shows: the row with its project,
+    unit, customer and handler joined, and its timeline (two queries)."""
+    qs = Complaint.objects.select_related("project", "unit", "customer", "assignee").prefetch_related(_api_timeline())
+    return get_in_scope_or_404(qs, actor, pk=pk)
+
+
+def complaint_timeline_load(complaint: Complaint) -> Complaint:
+    """A complaint just written, in hand: load its timeline for the API representation (one query)."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects([complaint], _api_timeline())
+    return complaint
+
+
 def complaint_get_for_action(*, actor, pk) -> Complaint:
     """The bare row for a workflow action (the service locks and re-reads it)."""
     return get_in_scope_or_404(Complaint.objects.select_related("project"), actor, pk=pk)

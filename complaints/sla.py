@@ -1,21 +1,55 @@
 """Loading SLA policies and calendars from the database into the pure rules' shapes.
 
 A ``SlaBook`` holds every policy, calendar and calendar day in three queries, so that filing one
-complaint and sweeping a thousand cost the same to set up.
+complaint and sweeping a thousand cost the same to set up. ``SlaBook.cached()`` keeps the book
+between requests: it is rebuilt when a policy, calendar or calendar day is saved or deleted (a
+version token in the shared cache, dropped at once and again on commit, so every process sees
+the change) and at least every five minutes.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
 from collections import defaultdict
 from datetime import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 from . import rules
 from .models import CalendarDay, Complaint, ComplaintEvent, SlaPolicy, WorkCalendar
 
+logger = logging.getLogger(__name__)
+
+SLA_BOOK_CACHE_NAME = "complaints:sla-book"
+BOOK_LOCAL_SECONDS = 300
+_books: dict[str, tuple[SlaBook, float]] = {}
+
 
 class SlaBook:
+    @classmethod
+    def cached(cls) -> SlaBook:
+        """The book as of the last change to policies or calendars, without a query on a hit."""
+        try:
+            token = cache.get(SLA_BOOK_CACHE_NAME)
+            if token is None:
+                cache.add(SLA_BOOK_CACHE_NAME, uuid.uuid4().hex, None)
+                token = cache.get(SLA_BOOK_CACHE_NAME)
+        except Exception:  # noqa: BLE001 - an unreachable cache costs three queries, never a failure
+            logger.warning("cache unreachable: SLA book read from the database")
+            return cls()
+        entry = _books.get(token) if token else None
+        if entry is not None and time.monotonic() - entry[1] < BOOK_LOCAL_SECONDS:
+            return entry[0]
+        book = cls()
+        if token:
+            _books.clear()
+            _books[token] = (book, time.monotonic())
+        return book
+
     def __init__(self):
         days = defaultdict(lambda: ([], []))
         for day in CalendarDay.objects.all():
@@ -37,6 +71,20 @@ class SlaBook:
             revisit_hours=policy.revisit_hours,
             calendar=calendar,
         )
+
+
+def sla_book_changed(**_kwargs) -> None:
+    """A policy, calendar or calendar day changed: every process rebuilds its book (signal receiver)."""
+    _books.clear()
+
+    def forget():
+        try:
+            cache.delete(SLA_BOOK_CACHE_NAME)
+        except Exception:  # noqa: BLE001 - the local TTL bounds how long another process keeps the old book
+            logger.warning("cache unreachable: SLA book token not dropped")
+
+    forget()  # now, for this transaction's own later reads
+    transaction.on_commit(forget, robust=True)  # and after commit, for books built from the old rows meanwhile
 
 
 def holds_by_complaint(complaint_ids) -> dict[int, list[tuple[datetime, datetime]]]:

@@ -139,15 +139,13 @@ def complaint_file(
         repeat_of=repeat_of,
     )
     complaint.save()
+    # Reference, complainant key and due times are written by the cluster step's one UPDATE.
     complaint.reference = f"TS{timezone.localtime(complaint.created_at):%y%m%d}-{complaint.pk:06d}"
     complaint.complainant_key = (
         rules.complainant_key(customer_id=customer.pk if customer else None, phone=contact_phone, name=contact_name)
         or f"anon:{complaint.pk}"
     )
-    sla.apply_due_times(complaint, book=sla.SlaBook(), holds=[])
-    complaint.save(
-        update_fields=["reference", "complainant_key", "policy", "first_response_due", "resolution_due", "hot_at", "major_at"]
-    )
+    sla.apply_due_times(complaint, book=sla.SlaBook.cached(), holds=[])
     if complainants:
         complaint.complainants.set(complainants)
     event_record(
@@ -158,7 +156,12 @@ def complaint_file(
         after={"severity": complaint.severity_code, "status": complaint.status, "reasons": list(decision.reasons)},
         detail=complaint.title,
     )
-    clusters.cluster_attach(complaint=complaint, now=now)
-    complaint.refresh_from_db()
+    cluster = clusters.cluster_attach(
+        complaint=complaint,
+        now=now,
+        also_write=("reference", "complainant_key", "policy", "first_response_due", "resolution_due", "hot_at", "major_at"),
+    )
+    if rules.cluster_severity(cluster.complainant_count) > complaint.severity:
+        complaint.refresh_from_db()  # the cluster raised it (and its siblings)
     escalation.notify_filed(complaint=complaint)
     return complaint

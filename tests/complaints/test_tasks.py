@@ -197,6 +197,92 @@ def test_sweep_batch_costs_the_same_for_3_and_15_due(project, staff, manager, cl
     assert counts[0] == counts[1]
 
 
+def _due_rows(project, n, now, *, assignee=None, kind="resolution"):
+    """``n`` in-progress complaints that have just become due: their resolution time has passed
+    (kind "resolution"), or they are eight days old and not yet hot (kind "hot")."""
+    later = now + timedelta(days=3)
+    rows = []
+    for i in range(n):
+        filed = now - timedelta(days=8) if kind == "hot" else now - timedelta(days=2)
+        rows.append(
+            Complaint(
+                project=project,
+                reference=f"DUE-{kind}-{i}",
+                channel="online",
+                category="other",
+                title="t",
+                description="d",
+                occurred_at=filed,
+                status="in_progress",
+                assignee=assignee,
+                first_responded_at=filed + timedelta(hours=1),
+                first_response_due=filed + timedelta(hours=24),
+                resolution_due=now - timedelta(minutes=1) if kind == "resolution" else later,
+                resolution_breached=kind == "hot",
+                hot_at=now - timedelta(minutes=1) if kind == "hot" else later,
+                major_at=later + timedelta(days=20),
+                complainant_key=f"anon:{kind}{i}",
+            )
+        )
+    created = Complaint.objects.bulk_create(rows)
+    # created_at is set on insert: put the filing time where the kind needs it.
+    Complaint.objects.filter(pk__in=[c.pk for c in created]).update(created_at=now - timedelta(days=8 if kind == "hot" else 2))
+    return created
+
+
+@pytest.mark.parametrize("kind", ["resolution", "hot"])
+def test_sweep_query_count_is_independent_of_the_number_due(project, staff, manager, clock, kind):
+    """10 or 600 due: the same queries (one claim, one INSERT per table, one UPDATE for every row
+    written back, the notifications), on SQLite as on PostgreSQL. "hot" also re-derives due times."""
+    from django.core.cache import cache
+
+    counts = {}
+    for n in (10, 600):
+        Complaint.objects.all().delete()
+        Escalation.objects.all().delete()
+        Notification.objects.all().delete()
+        cache.clear()  # both runs build the SLA book (or neither would)
+        _due_rows(project, n, timezone.now(), assignee=staff, kind=kind)
+        with CaptureQueriesContext(connection) as ctx:
+            result = complaints_sweep()
+        assert (result.complaints, result.escalations, result.batches) == (n, n, 1)
+        counts[n] = len(ctx.captured_queries)
+        assert Escalation.objects.count() == n
+        assert Notification.objects.filter(kind="complaint_escalated", recipient=staff).count() == n
+    # BEGIN, claim, projects, handlers, ladder, staff + their projects, [SLA book (3), holds],
+    # INSERT escalations, events, outbox, one UPDATE, notifications INSERT + SELECT, COMMIT.
+    assert counts[10] == counts[600] <= 18, counts
+    if kind == "hot":
+        # The re-derived due times were written back row by row, each its own values.
+        from complaints import sla
+
+        sample = Complaint.objects.order_by("pk")[::97]
+        book = sla.SlaBook()
+        for c in sample:
+            assert (c.severity, c.escalation_level) == (Severity.HOT, 1)
+            expected = Complaint.objects.get(pk=c.pk)
+            sla.apply_due_times(expected, book=book, holds=[])
+            assert (c.policy_id, c.resolution_due, c.major_at) == (expected.policy_id, expected.resolution_due, expected.major_at)
+            assert c.policy.severity == Severity.HOT
+
+
+def test_nothing_due_is_one_query(project, staff, clock):
+    file_complaint(project=project, actor=staff)
+    with CaptureQueriesContext(connection) as ctx:
+        result = complaints_sweep()
+    assert result.complaints == 0
+    selects = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1
+    assert len(ctx.captured_queries) <= 3  # with BEGIN and COMMIT where the backend logs them
+
+
+def test_sweep_larger_than_a_batch_takes_several(project, staff, manager, clock):
+    _due_rows(project, 25, timezone.now(), assignee=staff)
+    result = complaints_sweep(batch_size=10)
+    assert (result.escalations, result.batches) == (25, 3)
+    assert complaints_sweep().complaints == 0
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_escalate_each_complaint_once(project, staff, manager, postgres_only):

@@ -198,6 +198,26 @@ def test_planning_runs_a_fixed_number_of_queries_per_batch(project):
     assert count() == small
 
 
+def test_planning_a_batch_is_one_statement_on_postgresql(project):
+    """On PostgreSQL a planning batch writes invitations and their "created" events in one
+    statement; repeated, it creates nothing (the unique constraint decides)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement batch is PostgreSQL's")
+    for _ in range(12):
+        make_contract(project, handover_on=handover_for("handover-3m", today()))
+    run = Run.objects.create(run_on=today())
+    with CaptureQueriesContext(connection) as ctx:
+        created = services.invitations_plan(run=run, now=timezone.now())
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "WITH"))]
+    assert created == 12
+    assert len(writes) == 1 and writes[0].startswith("WITH new AS (INSERT INTO")
+    invitations = Invitation.objects.filter(run=run)
+    assert invitations.count() == 12
+    assert set(invitations.values_list("status", "reminder_count", "skip_reason")) == {("pending", 0, "")}
+    assert Event.objects.filter(invitation__in=invitations, kind="created", after="pending").count() == 12
+    assert services.invitations_plan(run=Run.objects.create(run_on=today()), now=timezone.now()) == 0
+
+
 def test_batches_split_large_runs(project):
     for _ in range(5):
         make_contract(project, handover_on=handover_for("handover-3m", today()))
