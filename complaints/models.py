@@ -513,3 +513,6 @@ class WeeklyReport(models.Model):
 
     def __str__(self):
         return f"{self.week_start}"
+
+
+from .rollup_models import ComplaintDayCount, ComplaintDayDirty  # noqa: E402,F401  (dashboard rollups)

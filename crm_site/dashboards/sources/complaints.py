@@ -1,13 +1,13 @@
 """Complaints on the dashboards.
 
-The project page composes the complaints app's own selectors (``complaint_kpis``,
-``complaint_list`` + ``overdue_q``, ``cluster_list``). ``complaint_project_summary`` counts a
-project's whole history (a scan of every row it ever had), while the page needs only what is open
-now, so open counts come from one query over open rows (``_open_counts``). The app has
-no per-project *grouped* aggregate, so the group page and the weekly trend are aggregated here
-from the app's models with the same definitions as ``complaint_kpis`` (its docstring), a fixed
-handful of grouped queries whatever the number of projects; a test holds the two to the same
-numbers.
+Period figures (the four KPIs' counts, by category, by severity, by week, and the group page's
+per-project counts and heat map) come from the complaints app's daily rollup
+(``complaints.rollups.complaint_day_counts``): settled days from ``ComplaintDayCount``, days
+changed since the worker's last refresh counted live from the rows — exact, and two queries
+whatever the period or number of projects (docs/dashboards.md). The numerators and denominators
+are those of ``complaint_kpis`` (its docstring); a test holds the two to the same numbers.
+What is open *now* comes from one query over open rows (``_open_counts``); the overdue table and
+the group-complaint warnings from the app's own list selectors.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
-from django.db.models.functions import TruncWeek
+from django.db.models import Case, Count, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from estates.access import project_ids_for
 
 from .. import charts, rules
 from ..periods import Period, week_starts
@@ -38,7 +39,20 @@ TREND_WINDOW = 4  # weeks pooled into each point of the trend
 
 
 def _sel():
-    return app_selectors("complaints", "complaint_kpis", "overdue_q", "complaint_list")
+    return app_selectors("complaints", "overdue_q", "complaint_list")
+
+
+COUNT_KEYS = ("filed", "closed", "resolved", "on_time", "revisited", "revisits", "satisfied")
+
+
+def _day_counts(actor, project_ids: list[int], period: Period, group_by) -> list[dict]:
+    """The complaints app's daily rollup (exact: settled days from the rollup, changed days live)
+    for the actor's projects among ``project_ids``."""
+    from complaints.rollups import complaint_day_counts
+
+    allowed = project_ids_for(actor)
+    ids = [pid for pid in project_ids if allowed is None or pid in allowed]
+    return complaint_day_counts(project_ids=ids, start=period.start, end=period.end, group_by=group_by)
 
 
 def _models():
@@ -78,8 +92,6 @@ class ComplaintsSection:
     # --- group page: every project at once --------------------------------------------------------
     def per_project(self, *, actor, projects, period: Period, today: dt.date) -> dict:
         project_ids, codes = [p.pk for p in projects], {p.pk: p.code for p in projects}
-        m = _models()
-        lo, hi = period.start_at, period.end_at
         now = timezone.now()
         blank = {
             "filed": 0,
@@ -96,34 +108,11 @@ class ComplaintsSection:
         }
         counts = {pid: dict(blank) for pid in project_ids}
         by_category = {pid: defaultdict(int) for pid in project_ids}
-        complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
-        for row in (
-            complaints.filter(created_at__gte=lo, created_at__lt=hi)
-            .values("project_id", "category")
-            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
-        ):
-            counts[row["project_id"]]["filed"] += row["n"]
-            counts[row["project_id"]]["closed"] += row["closed"]
-            by_category[row["project_id"]][row["category"]] += row["n"]
-        for row in (
-            complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi)
-            .values("project_id")
-            .annotate(
-                resolved=Count("pk"),
-                on_time=Count(
-                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
-                ),
-                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
-            )
-        ):
-            counts[row["project_id"]].update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (
-            m.Revisit.objects.filter(complaint__project_id__in=project_ids, created_at__gte=lo, created_at__lt=hi)
-            .order_by()
-            .values("complaint__project_id")
-            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
-        ):
-            counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
+        for row in _day_counts(actor, project_ids, period, ("project", "category")):
+            c = counts[row["project"]]
+            for key in COUNT_KEYS:
+                c[key] += row[key]
+            by_category[row["project"]][row["category"]] += row["filed"]
         for pid, row in self._open_counts(project_ids, now).items():
             counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
         return {
@@ -184,7 +173,7 @@ class ComplaintsSection:
         m, sel = _models(), _sel()
         code = project.code
         now = timezone.now()
-        k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
+        k = self._period_counts(actor, project, period)
         summary = self._open_counts([project.pk], now)[project.pk]
         # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
         # "open" filter, so a count of open ones would not match the list it opens): one count per
@@ -249,7 +238,7 @@ class ComplaintsSection:
             "kpis": self._kpis(counts, code, period),
             "figures": figures,
             "charts": [
-                self._trend(project, period),
+                self._trend(k["by_week"], period),
                 charts.block(
                     id="chart-complaint-categories",
                     title=_("Complaints by category"),
@@ -302,48 +291,30 @@ class ComplaintsSection:
             ),
         )
 
-    def _trend(self, project, period: Period) -> dict:
-        """The four KPIs week by week: three grouped queries over the period."""
+    def _period_counts(self, actor, project, period: Period) -> dict:
+        """The period's counts of one project from the daily rollup (one call, two queries): totals,
+        by category, by severity and by week — the numbers ``complaint_kpis`` gives, by definition."""
         m = _models()
-        lo, hi = period.start_at, period.end_at
         weeks = week_starts(period)
-        tz = timezone.get_current_timezone()
-        blank = {"filed": 0, "closed": 0, "resolved": 0, "on_time": 0, "revisited": 0, "revisits": 0, "satisfied": 0}
-        per = {w: dict(blank) for w in weeks}
+        blank = dict.fromkeys(COUNT_KEYS, 0)
+        counts = dict(blank)
+        by_category = {code: {"filed": 0, "closed": 0} for code in m.Category.values}
+        by_severity = {code: {"filed": 0, "closed": 0} for code in m.SEVERITY_CODES.values()}
+        by_week = {w: dict(blank) for w in weeks}
+        for row in _day_counts(actor, [project.pk], period, ("day", "category", "severity")):
+            week = by_week.setdefault(row["day"] - dt.timedelta(days=row["day"].weekday()), dict(blank))
+            for key in COUNT_KEYS:
+                counts[key] += row[key]
+                week[key] += row[key]
+            sev = m.SEVERITY_CODES[m.Severity(row["severity"])]
+            for bucket in (by_category[row["category"]], by_severity[sev]):
+                bucket["filed"] += row["filed"]
+                bucket["closed"] += row["closed"]
+        return {"counts": counts, "by_category": by_category, "by_severity": by_severity, "by_week": by_week}
 
-        def week_of(value):
-            day = value.date() if isinstance(value, dt.datetime) else value
-            return day - dt.timedelta(days=day.weekday())
-
-        qs = m.Complaint.objects.filter(project=project).order_by()
-        for row in (
-            qs.filter(created_at__gte=lo, created_at__lt=hi)
-            .annotate(w=TruncWeek("created_at", tzinfo=tz))
-            .values("w")
-            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update(filed=row["n"], closed=row["closed"])
-        for row in (
-            qs.filter(resolved_at__gte=lo, resolved_at__lt=hi)
-            .annotate(w=TruncWeek("resolved_at", tzinfo=tz))
-            .values("w")
-            .annotate(
-                resolved=Count("pk"),
-                on_time=Count(
-                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
-                ),
-                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
-            )
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (
-            m.Revisit.objects.filter(complaint__project=project, created_at__gte=lo, created_at__lt=hi)
-            .order_by()
-            .annotate(w=TruncWeek("created_at", tzinfo=tz))
-            .values("w")
-            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update(revisits=row["calls"], satisfied=row["satisfied"])
+    def _trend(self, per: dict, period: Period) -> dict:
+        """The four KPIs week by week, from the period's weekly counts."""
+        weeks = week_starts(period)
         series = []
         for key, label, _t, _op in KPIS:
             num, den = {
