@@ -358,8 +358,11 @@ def satisfaction_project_summary(*, actor, projects: list[Project] | None = None
     return out
 
 
+WAVE_COLUMNS = ("wave", "wave__order", "wave__code", "wave__name")
+
+
 def dashboard_scores(*, actor, project: Project, date_from: date, date_to: date) -> dict:
-    """One project's headline, by-wave and by-segment scores for a period, in four queries.
+    """One project's headline, by-wave and by-segment scores for a period, in three queries.
 
     The same numbers as ``headline`` and ``scores(group_by="wave"|"segment")`` (a test holds them
     together), from one grid of responses by (wave, segment) and one of invitations sent: every
@@ -375,10 +378,13 @@ def dashboard_scores(*, actor, project: Project, date_from: date, date_to: date)
     sent = scope_to_actor(Invitation.objects.filter(project=project, sent_at__gte=lo, sent_at__lt=hi), actor)
     additive = {k: v for k, v in _RESPONSE_AGGREGATES.items() if k != "avg_overall"}
     grid = list(
-        responses.order_by().annotate(k=F(SEGMENT_PATH)).values("wave", "k").annotate(sum_overall=Sum("overall"), **additive)
+        responses.order_by()
+        .annotate(k=F(SEGMENT_PATH))
+        .values(*WAVE_COLUMNS, "k")
+        .annotate(sum_overall=Sum("overall"), **additive)
     )
     sent_grid = list(
-        sent.order_by().annotate(k=F("customer__segment_assignment__segment")).values("wave", "k").annotate(n=Count("pk"))
+        sent.order_by().annotate(k=F("customer__segment_assignment__segment")).values(*WAVE_COLUMNS, "k").annotate(n=Count("pk"))
     )
 
     def fold(rows) -> dict:
@@ -393,10 +399,11 @@ def dashboard_scores(*, actor, project: Project, date_from: date, date_to: date)
         return sum(r["n"] for r in rows)
 
     head = _row(None, _("All"), fold(grid), sent_of(sent_grid))
-    waves = Wave.objects.in_bulk({r["wave"] for r in grid} | {r["wave"] for r in sent_grid})
+    # The waves' names and order come with the grids (no query of their own).
+    waves = {r["wave"]: (r["wave__order"], r["wave__code"], r["wave__name"]) for r in (*grid, *sent_grid)}
     by_wave = [
-        _row(w.pk, w.name, fold(r for r in grid if r["wave"] == w.pk), sent_of(r for r in sent_grid if r["wave"] == w.pk))
-        for w in sorted(waves.values(), key=lambda o: (o.order, o.code))
+        _row(pk, name, fold(r for r in grid if r["wave"] == pk), sent_of(r for r in sent_grid if r["wave"] == pk))
+        for pk, (_order, _code, name) in sorted(waves.items(), key=lambda kv: kv[1][:2])
     ]
     by_segment = []
     segment_list = segment_selector()

@@ -18,7 +18,8 @@ from collections import defaultdict
 from functools import reduce
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,30 +145,51 @@ class ComplaintsSection:
         rows.sort(key=lambda r: -r["total"])
         return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
 
-    def _open_counts(self, project_ids: list[int], now) -> dict[int, dict]:
+    def _open_counts(self, project_ids: list[int], now, *, tiers: bool = False) -> dict[int, dict]:
         """Open complaints now, by project: status, overdue, escalated, major and hot — one query.
 
         Only open rows are read, from a partial index that covers every column counted
-        (``complaint_open_counts``: an index-only scan), not the project's whole history.
+        (``complaint_open_counts``: an index-only scan), not the project's whole history. With
+        ``tiers``, the same round trip (UNION ALL) also counts major and hot complaints of every
+        status (``tiers``: {severity: n}) from the (project, severity) index, index-only too.
         """
         m, sel = _models(), _sel()
-        out = {pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}} for pid in project_ids}
+        zero = Value(0, output_field=IntegerField())
+        out = {
+            pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}, "tiers": {}}
+            for pid in project_ids
+        }
+        complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
         rows = (
-            m.Complaint.objects.filter(project_id__in=project_ids, status__in=m.Complaint.OPEN_STATUSES)
-            .order_by()
-            .values("project_id", "status")
+            complaints.filter(status__in=m.Complaint.OPEN_STATUSES)
+            .annotate(key=F("status"))
+            .values("project_id", "key")
             .annotate(
-                n=Count("pk"),
+                n=Count("*"),
                 overdue=Count("pk", filter=sel.overdue_q(now)),
                 escalated=Count("pk", filter=Q(escalation_level__gt=0)),
                 major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
                 hot=Count("pk", filter=Q(severity=m.Severity.HOT)),
+                tier=zero,
             )
         )
+        if tiers:
+            # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has
+            # no "open" filter, so a count of open ones would not match the list it opens).
+            rows = rows.union(
+                complaints.filter(severity__gte=m.Severity.HOT)
+                .annotate(key=Cast("severity", CharField()))
+                .values("project_id", "key")
+                .annotate(n=Count("*"), overdue=zero, escalated=zero, major=zero, hot=zero, tier=Value(1)),
+                all=True,
+            )
         for row in rows:
             o = out[row["project_id"]]
+            if row["tier"]:
+                o["tiers"][int(row["key"])] = row["n"]
+                continue
             o["open"] += row["n"]
-            o["by_status"][row["status"]] = row["n"]
+            o["by_status"][row["key"]] = row["n"]
             for key in ("overdue", "escalated", "major", "hot"):
                 o[key] += row[key]
         return out
@@ -178,16 +200,8 @@ class ComplaintsSection:
         code = project.code
         now = timezone.now()
         k = self._period_counts(actor, project, period)
-        summary = self._open_counts([project.pk], now)[project.pk]
-        # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
-        # "open" filter, so a count of open ones would not match the list it opens): one count per
-        # tier, an index-only scan of the (project, severity) index.
-        tiers = dict(
-            m.Complaint.objects.filter(project=project, severity__gte=m.Severity.HOT)
-            .order_by()
-            .values_list("severity")
-            .annotate(n=Count("*"))  # COUNT(*): an index-only scan of (project, severity)
-        )
+        summary = self._open_counts([project.pk], now, tiers=True)[project.pk]
+        tiers = summary["tiers"]
         c = k["counts"]
         counts = {
             "satisfied": c["satisfied"],

@@ -71,7 +71,7 @@ class SatisfactionSection:
     def project_detail(self, *, actor, project, period: Period, today: dt.date) -> dict:
         sel = _sel()
         code = project.code
-        if hasattr(sel, "dashboard_scores"):  # four queries instead of nine
+        if hasattr(sel, "dashboard_scores"):  # three queries instead of nine
             found = sel.dashboard_scores(actor=actor, project=project, date_from=period.start, date_to=period.end)
             head, waves, segments = found["headline"], found["waves"], found["segments"]
         else:
