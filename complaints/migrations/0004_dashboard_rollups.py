@@ -9,18 +9,11 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 DIRTY = "complaints_complaintdaydirty"
-# Columns whose change can move a count (the rollup's dimensions and what its counts test).
-WATCHED = (
-    "project_id",
-    "created_at",
-    "category",
-    "severity",
-    "status",
-    "resolved_at",
-    "first_responded_at",
-    "first_response_due",
-    "resolution_due",
-)
+# Columns whose change can move a count: the rollup's dimensions, status and the resolution day
+# always; the response and due times only while the row is (or was) resolved — they matter only to
+# "on time", so the sweep and due-time recomputation of open complaints mark nothing.
+WATCHED = ("project_id", "created_at", "category", "severity", "status", "resolved_at")
+WATCHED_RESOLVED = ("first_responded_at", "first_response_due", "resolution_due")
 GROUPING = ("project_id", "category", "severity")  # follow-up calls are counted under these
 
 
@@ -48,7 +41,9 @@ BEGIN
       CROSS JOIN LATERAL (VALUES (o.project_id, {_pg_day("o.created_at")}), (o.project_id, {_pg_day("o.resolved_at")}),
                                  (n.project_id, {_pg_day("n.created_at")}), (n.project_id, {_pg_day("n.resolved_at")})) v(project_id, day)
       WHERE v.day IS NOT NULL
-        AND ROW({", ".join("o." + c for c in WATCHED)}) IS DISTINCT FROM ROW({", ".join("n." + c for c in WATCHED)});
+        AND (ROW({", ".join("o." + c for c in WATCHED)}) IS DISTINCT FROM ROW({", ".join("n." + c for c in WATCHED)})
+             OR ((o.resolved_at IS NOT NULL OR n.resolved_at IS NOT NULL)
+                 AND ROW({", ".join("o." + c for c in WATCHED_RESOLVED)}) IS DISTINCT FROM ROW({", ".join("n." + c for c in WATCHED_RESOLVED)})));
       INSERT INTO {DIRTY} (project_id, day)
       SELECT DISTINCT v.project_id, {_pg_day("r.created_at")} FROM old_rows o JOIN new_rows n ON n.id = o.id
       JOIN complaints_revisit r ON r.complaint_id = n.id
@@ -106,7 +101,12 @@ def _sqlite_revisit_marks(row):
     )
 
 
-_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
+_CHANGED = (
+    " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
+    + " OR ((OLD.resolved_at IS NOT NULL OR NEW.resolved_at IS NOT NULL) AND ("
+    + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED_RESOLVED)
+    + "))"
+)
 _REGROUPED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in GROUPING)
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER complaint_rollup_ins AFTER INSERT ON complaints_complaint BEGIN "

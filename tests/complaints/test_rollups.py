@@ -215,3 +215,21 @@ def test_many_scattered_changed_days_still_give_exact_figures(staff, project, mo
             rollups.rollups_refresh()
     rollups.rollups_refresh()
     assert stored() == fresh(start=dt.date.min, end=dt.date.max)
+
+
+@pytest.mark.django_db
+def test_due_times_of_open_complaints_mark_nothing_but_of_resolved_ones_do(staff, project):
+    """The sweep and due-time recomputation move open complaints' due times, which no count reads;
+    a resolved complaint's due times decide "on time", so a change to them is counted."""
+    with time_machine.travel(at(2), tick=False):
+        open_one = file_complaint(project=project, actor=staff)
+        done = file_complaint(project=project, actor=staff)
+        services.complaint_respond(complaint=done, actor=staff, message="好")
+        services.complaint_resolve(complaint=done, actor=staff, resolution="好")
+    rollups.rollups_refresh()
+    Complaint.objects.filter(pk=open_one.pk).update(resolution_due=at(20), first_response_due=at(20))
+    assert ComplaintDayDirty.objects.count() == 0
+    Complaint.objects.filter(pk=done.pk).update(resolution_due=at(1))  # now resolved late
+    assert ComplaintDayDirty.objects.count() > 0
+    assert read([project.pk]) == fresh({project.pk})
+    assert sum(v["on_time"] for v in read([project.pk]).values()) == 0
