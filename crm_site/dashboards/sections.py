@@ -82,10 +82,10 @@ def rollup_kpis(kpi_lists: list[list[dict]]) -> list[dict]:
 # --- estates ------------------------------------------------------------------------------------
 
 
-def _count(queryset, group: str, *, distinct: str | None = None) -> Subquery:
-    """A correlated COUNT over ``queryset`` (filtered by ``OuterRef("pk")`` on ``group``)."""
-    agg = Count(distinct, distinct=True) if distinct else Count("pk")
-    return Subquery(queryset.order_by().values(group).annotate(n=agg).values("n"), output_field=IntegerField())
+def _count(queryset, group: str) -> Subquery:
+    """A correlated COUNT(*) over ``queryset`` (filtered by ``OuterRef("pk")`` on ``group``); COUNT(*)
+    so that an index holding every filtered column answers it alone."""
+    return Subquery(queryset.order_by().values(group).annotate(n=Count("*")).values("n"), output_field=IntegerField())
 
 
 def portfolio(project_ids: list[int], period: Period, *, today: dt.date) -> dict[int, dict]:
