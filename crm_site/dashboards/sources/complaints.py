@@ -96,6 +96,7 @@ class ComplaintsSection:
     # --- group page: every project at once --------------------------------------------------------
     def per_project(self, *, actor, projects, period: Period, today: dt.date) -> dict:
         project_ids, codes = [p.pk for p in projects], {p.pk: p.code for p in projects}
+        m = _models()
         now = timezone.now()
         blank = {
             "filed": 0,
@@ -111,7 +112,7 @@ class ComplaintsSection:
             "major": 0,
         }
         counts = {pid: dict(blank) for pid in project_ids}
-        by_category = {pid: defaultdict(int) for pid in project_ids}
+        by_category = {pid: dict.fromkeys(m.Category.values, 0) for pid in project_ids}
         for row in _day_counts(actor, project_ids, period, ("project", "category")):
             c = counts[row["project"]]
             for key in COUNT_KEYS:
