@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections import defaultdict
 from functools import reduce
 
 from django.db import connection
