@@ -197,6 +197,14 @@ class Complaint(TimeStamped):
                 fields=["project", "resolved_at"], name="complaint_project_resolved", condition=Q(resolved_at__isnull=False)
             ),
             models.Index(fields=["complainant_key"], name="complaint_complainant_key"),
+            # Dashboards: open complaints now per project (index-only: every column they count), and
+            # the longest past due per (project, status) in resolution-due order.
+            models.Index(
+                fields=["project", "status", "resolution_due"],
+                name="complaint_open_counts",
+                include=["severity", "escalation_level", "first_response_due", "id"],
+                condition=Q(status__in=["received", "in_progress", "on_hold"]),
+            ),
             # The sweep's four questions, each a partial index holding only rows that can still breach.
             models.Index(
                 fields=["first_response_due"],
@@ -526,3 +534,6 @@ class WeeklyReport(models.Model):
 
     def __str__(self):
         return f"{self.week_start}"
+
+
+from .rollup_models import ComplaintDayCount, ComplaintDayDirty  # noqa: E402,F401  (dashboard rollups)

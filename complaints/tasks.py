@@ -28,3 +28,12 @@ def complaints_weekly_report(*, week_start: str | None = None) -> int:
 
     report = weekly_report_build(week_start=date.fromisoformat(week_start) if week_start else None)
     return report.pk
+
+
+@shared_task(name="complaints.rollups_refresh")
+def complaints_rollups_refresh() -> dict:
+    """Every minute (beat.py): fold the days changed since the last run into the dashboards'
+    daily counts. Idempotent; a second run at the same time skips (advisory lock)."""
+    from .rollups import rollups_refresh
+
+    return rollups_refresh()

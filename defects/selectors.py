@@ -167,7 +167,7 @@ def matching_entries(*, project: Project) -> QuerySet[HandbookEntry]:
 
 
 def defect_project_summary(*, actor, project: Project | None = None, today: date | None = None) -> dict:
-    """Counts for the dashboards in three queries, however many defects there are.
+    """Counts for the dashboards in two queries, however many defects there are.
 
     Returns ``{"total", "open", "overdue", "by_grade": {A, B, ungraded}, "by_status": {status: n},
     "by_age": [n, n, n] (open defects by days since found, rules.AGE_BUCKETS),
@@ -191,10 +191,13 @@ def defect_project_summary(*, actor, project: Project | None = None, today: date
         if high is not None:
             age_q &= Q(found_on__gte=today - timedelta(days=high))
         aggregates[f"age_{index}"] = Count("pk", filter=age_q)
-    row = qs.aggregate(**aggregates)
+    # One scan grouped by status gives both the totals (summed here) and the status counts.
+    row = dict.fromkeys(aggregates, 0)
     by_status = {s.value: 0 for s in Defect.Status}
-    for item in qs.order_by().values("status").annotate(n=Count("pk")):
-        by_status[item["status"]] = item["n"]
+    for item in qs.order_by().values("status").annotate(**aggregates):
+        by_status[item["status"]] = item["total"]
+        for key in aggregates:
+            row[key] += item[key]
     items = scope_to_actor(PreventionChecklistItem.objects.all(), actor)
     if project is not None:
         items = items.filter(project=project)

@@ -267,6 +267,8 @@ class Invitation(TimeStamped):
             models.Index(fields=["customer", "sent_at"], name="sat_inv_customer_sent"),
             models.Index(fields=["project", "wave", "status"], name="sat_inv_project_wave"),
             models.Index(fields=["run", "id"], name="sat_inv_run"),  # "what did this run create": a range
+            # Dashboards: invitations sent per project, and a project's sent in a period (a range).
+            models.Index(fields=["project", "sent_at"], condition=Q(sent_at__isnull=False), name="sat_inv_project_sent"),
         ]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")

@@ -11,9 +11,9 @@ Scores (DOMAIN.md §5):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -348,7 +348,7 @@ def satisfaction_project_summary(*, actor, projects: list[Project] | None = None
         ids = [p.pk for p in projects]
         responses, sent, follow_ups = (qs.filter(project_id__in=ids) for qs in (responses, sent, follow_ups))
     agg = {a["project"]: a for a in responses.values("project").annotate(**_RESPONSE_AGGREGATES)}
-    sent_by = dict(sent.values("project").annotate(n=Count("pk")).values_list("project", "n"))
+    sent_by = dict(sent.values("project").annotate(n=Count("*")).values_list("project", "n"))  # index-only
     open_by = dict(follow_ups.values("project").annotate(n=Count("pk")).values_list("project", "n"))
     empty = dict.fromkeys(_RESPONSE_AGGREGATES, 0) | {"avg_overall": None}
     out = {}
@@ -356,3 +356,78 @@ def satisfaction_project_summary(*, actor, projects: list[Project] | None = None
         row = _row(pk, "", agg.get(pk, empty), sent_by.get(pk, 0))
         out[pk] = {k: v for k, v in row.__dict__.items() if k not in ("key", "label")} | {"open_follow_ups": open_by.get(pk, 0)}
     return out
+
+
+WAVE_COLUMNS = ("wave", "wave__order", "wave__code", "wave__name")
+
+
+def dashboard_scores(*, actor, project: Project, date_from: date, date_to: date) -> dict:
+    """One project's headline, by-wave and by-segment scores for a period, in three queries.
+
+    The same numbers as ``headline`` and ``scores(group_by="wave"|"segment")`` (a test holds them
+    together), from one grid of responses by (wave, segment) and one of invitations sent: every
+    response has a wave, so the headline and each wave are sums over the grid. The period is
+    compared as a range of the site's local days, so the (project, wave, submitted_at) index serves it.
+    """
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(date_from, time.min), tz)
+    hi = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
+    responses = scope_to_actor(Response.objects.filter(project=project, submitted_at__gte=lo, submitted_at__lt=hi), actor)
+    sent = scope_to_actor(Invitation.objects.filter(project=project, sent_at__gte=lo, sent_at__lt=hi), actor)
+    additive = {k: v for k, v in _RESPONSE_AGGREGATES.items() if k != "avg_overall"}
+    grid = list(
+        responses.order_by()
+        .annotate(k=F(SEGMENT_PATH))
+        .values(*WAVE_COLUMNS, "k")
+        .annotate(sum_overall=Sum("overall"), **additive)
+    )
+    sent_grid = list(
+        sent.order_by().annotate(k=F("customer__segment_assignment__segment")).values(*WAVE_COLUMNS, "k").annotate(n=Count("pk"))
+    )
+
+    def fold(rows) -> dict:
+        out = dict.fromkeys((*additive, "sum_overall"), 0)
+        for r in rows:
+            for key in out:
+                out[key] += r[key] or 0
+        out["avg_overall"] = out["sum_overall"] / out["overall_n"] if out["overall_n"] else None
+        return out
+
+    def sent_of(rows) -> int:
+        return sum(r["n"] for r in rows)
+
+    head = _row(None, _("All"), fold(grid), sent_of(sent_grid))
+    # The waves' names and order come with the grids (no query of their own).
+    waves = {r["wave"]: (r["wave__order"], r["wave__code"], r["wave__name"]) for r in (*grid, *sent_grid)}
+    by_wave = [
+        _row(pk, name, fold(r for r in grid if r["wave"] == pk), sent_of(r for r in sent_grid if r["wave"] == pk))
+        for pk, (_order, _code, name) in sorted(waves.items(), key=lambda kv: kv[1][:2])
+    ]
+    by_segment = []
+    segment_list = segment_selector()
+    if segment_list is not None:
+        english = translation.get_language() == "en"
+        keys = {r["k"] for r in grid} | {r["k"] for r in sent_grid}
+        for seg in segment_list().prefetch_related(None):
+            if seg.pk in keys:
+                label = seg.name_en if english and seg.name_en else seg.name
+                by_segment.append(
+                    _row(
+                        seg.code,
+                        label,
+                        fold(r for r in grid if r["k"] == seg.pk),
+                        sent_of(r for r in sent_grid if r["k"] == seg.pk),
+                    )
+                )
+        if None in keys:
+            by_segment.append(
+                _row(
+                    None,
+                    _("No segment"),
+                    fold(r for r in grid if r["k"] is None),
+                    sent_of(r for r in sent_grid if r["k"] is None),
+                )
+            )
+    return {"headline": head, "waves": by_wave, "segments": by_segment}

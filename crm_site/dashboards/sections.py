@@ -16,11 +16,11 @@ import importlib
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from estates.models import Contract, Milestone, Unit
+from estates.models import Contract, Milestone, Project, Unit
 
 from . import rules
 from .periods import Period
@@ -82,28 +82,34 @@ def rollup_kpis(kpi_lists: list[list[dict]]) -> list[dict]:
 # --- estates ------------------------------------------------------------------------------------
 
 
+def _count(queryset, group: str) -> Subquery:
+    """A correlated COUNT(*) over ``queryset`` (filtered by ``OuterRef("pk")`` on ``group``); COUNT(*)
+    so that an index holding every filtered column answers it alone."""
+    return Subquery(queryset.order_by().values(group).annotate(n=Count("*")).values("n"), output_field=IntegerField())
+
+
 def portfolio(project_ids: list[int], period: Period, *, today: dt.date) -> dict[int, dict]:
-    """Units, contracts, owners and handovers per project: three grouped queries, whatever the count."""
-    out = {
-        pid: {"units": 0, "contracts": 0, "handed_over": 0, "handovers_due": 0, "signed": 0, "customers": 0}
-        for pid in project_ids
-    }
-    for row in Unit.objects.filter(project_id__in=project_ids).values("project_id").annotate(n=Count("pk")):
-        out[row["project_id"]]["units"] = row["n"]
-    active = Q(status=Contract.Status.ACTIVE)
+    """Units, contracts, owners and handovers per project: two queries whatever the number of
+    projects (a correlated count per figure, each served by a (project, …) index; owners grouped)."""
+    active = Contract.objects.filter(project=OuterRef("pk"), status=Contract.Status.ACTIVE)
     soon = today + dt.timedelta(days=HANDOVER_WINDOW_DAYS)
-    contracts = (
-        Contract.objects.filter(project_id__in=project_ids)
-        .values("project_id")
+    rows = (
+        Project.objects.filter(pk__in=project_ids)
+        .values("pk")
         .annotate(
-            contracts=Count("pk", filter=active),
-            handed_over=Count("pk", filter=active & Q(handover_on__lte=today)),
-            handovers_due=Count("pk", filter=active & Q(handover_on__gt=today, handover_on__lte=soon)),
-            signed=Count("pk", filter=active & Q(signed_on__gte=period.start, signed_on__lte=period.end)),
+            units=_count(Unit.objects.filter(project=OuterRef("pk")), "project"),
+            contracts=_count(active, "project"),
+            handed_over=_count(active.filter(handover_on__lte=today), "project"),
+            handovers_due=_count(active.filter(handover_on__gt=today, handover_on__lte=soon), "project"),
+            signed=_count(active.filter(signed_on__gte=period.start, signed_on__lte=period.end), "project"),
         )
     )
-    for row in contracts:
-        out[row["project_id"]].update({k: row[k] for k in ("contracts", "handed_over", "handovers_due", "signed")})
+    keys = ("units", "contracts", "handed_over", "handovers_due", "signed")
+    out = {pid: dict.fromkeys((*keys, "customers"), 0) for pid in project_ids}
+    for row in rows:
+        out[row["pk"]].update({k: row[k] or 0 for k in keys})
+    # Owners: distinct customers over the contracts, one grouped query (a correlated COUNT(DISTINCT)
+    # per project makes PostgreSQL hash the whole link table once per project).
     owners = (
         Contract.customers.through.objects.filter(contract__project_id__in=project_ids, contract__status=Contract.Status.ACTIVE)
         .values("contract__project_id")

@@ -48,7 +48,11 @@ def project_dashboard_home(request):
 
 @login_required
 def project_dashboard(request, code):
-    project = selectors.dashboard_project_get(actor=request.user, code=code)
+    # The switcher's list and the project in one query; a code outside it is a 404 like a missing one.
+    projects = list(selectors.dashboard_projects(actor=request.user))
+    project = next((p for p in projects if p.code == code), None)
+    if project is None:
+        raise Http404
     period = _period(request)
     data = selectors.project_dashboard(actor=request.user, project=project, period=period)
     return render(
@@ -59,7 +63,7 @@ def project_dashboard(request, code):
             "period": period,
             "period_choices": periods.CHOICES,
             "data": data,
-            "projects": list(selectors.dashboard_projects(actor=request.user).values("code", "name")),
+            "projects": [{"code": p.code, "name": p.name} for p in projects],
             "milestone_chart": _milestone_chart(data["milestones"]),
             "portfolio_figures": _portfolio_figures(project, data["portfolio"]),
         },

@@ -48,3 +48,18 @@ def test_survey_kpis_equal_counts_from_the_responses(project, group_user):
     assert got == expected(project) == {"survey_satisfaction": (3, 5), "survey_response": (5, 8)}
     group = selectors.group_dashboard_build(actor=group_user, projects=[project], period=period)
     assert {k["key"]: (k["num"], k["den"]) for k in group["rows"][0]["kpis"] if k["key"].startswith("survey_")} == got
+
+
+def test_the_dashboards_three_query_scores_equal_headline_and_scores(project, group_user):
+    """``dashboard_scores`` (one grid of responses by wave × segment) gives exactly what ``headline``
+    and ``scores`` give separately."""
+    from satisfaction import selectors as s
+
+    survey(project, [5, 4, 2, 5, 3], unanswered=3)
+    period = periods.resolve("30d")
+    args = {"actor": group_user, "project": project, "date_from": period.start, "date_to": period.end}
+    got = s.dashboard_scores(**args)
+    assert got["headline"] == s.headline(**args)
+    assert got["waves"] == s.scores(group_by="wave", **args)
+    assert got["segments"] == s.scores(group_by="segment", **args)
+    assert got["headline"].responses == 5

@@ -1,24 +1,28 @@
 """Complaints on the dashboards.
 
-The project page composes the complaints app's own selectors (``complaint_kpis``,
-``complaint_list`` + ``overdue_q``, ``cluster_list``). ``complaint_project_summary`` counts a
-project's whole history (a scan of every row it ever had), while the page needs only what is open
-now, so open counts come from one query over open rows (``_open_counts``). The app has
-no per-project *grouped* aggregate, so the group page and the weekly trend are aggregated here
-from the app's models with the same definitions as ``complaint_kpis`` (its docstring), a fixed
-handful of grouped queries whatever the number of projects; a test holds the two to the same
-numbers.
+Period figures (the four KPIs' counts, by category, by severity, by week, and the group page's
+per-project counts and heat map) come from the complaints app's daily rollup
+(``complaints.rollups.complaint_day_counts``): settled days from ``ComplaintDayCount``, days
+changed since the worker's last refresh counted live from the rows — exact, and two queries
+whatever the period or number of projects (docs/dashboards.md). The numerators and denominators
+are those of ``complaint_kpis`` (its docstring); a test holds the two to the same numbers.
+What is open *now* comes from one query over open rows (``_open_counts``); the overdue table and
+the group-complaint warnings from the app's own list selectors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import operator
+from functools import reduce
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
-from django.db.models.functions import TruncWeek
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from estates.access import project_ids_for
 
 from .. import charts, rules
 from ..periods import Period, week_starts
@@ -38,7 +42,20 @@ TREND_WINDOW = 4  # weeks pooled into each point of the trend
 
 
 def _sel():
-    return app_selectors("complaints", "complaint_kpis", "overdue_q", "complaint_list")
+    return app_selectors("complaints", "overdue_q", "complaint_list")
+
+
+COUNT_KEYS = ("filed", "closed", "resolved", "on_time", "revisited", "revisits", "satisfied")
+
+
+def _day_counts(actor, project_ids: list[int], period: Period, group_by) -> list[dict]:
+    """The complaints app's daily rollup (exact: settled days from the rollup, changed days live)
+    for the actor's projects among ``project_ids``."""
+    from complaints.rollups import complaint_day_counts
+
+    allowed = project_ids_for(actor)
+    ids = [pid for pid in project_ids if allowed is None or pid in allowed]
+    return complaint_day_counts(project_ids=ids, start=period.start, end=period.end, group_by=group_by)
 
 
 def _models():
@@ -88,7 +105,6 @@ class ComplaintsSection:
     def per_project(self, *, actor, projects, period: Period, today: dt.date) -> dict:
         project_ids, codes = [p.pk for p in projects], {p.pk: p.code for p in projects}
         m = _models()
-        lo, hi = period.start_at, period.end_at
         now = timezone.now()
         blank = {
             "filed": 0,
@@ -104,35 +120,12 @@ class ComplaintsSection:
             "major": 0,
         }
         counts = {pid: dict(blank) for pid in project_ids}
-        by_category = {pid: defaultdict(int) for pid in project_ids}
-        complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
-        for row in (
-            complaints.filter(created_at__gte=lo, created_at__lt=hi)
-            .values("project_id", "category")
-            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
-        ):
-            counts[row["project_id"]]["filed"] += row["n"]
-            counts[row["project_id"]]["closed"] += row["closed"]
-            by_category[row["project_id"]][row["category"]] += row["n"]
-        for row in (
-            complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi)
-            .values("project_id")
-            .annotate(
-                resolved=Count("pk"),
-                on_time=Count(
-                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
-                ),
-                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
-            )
-        ):
-            counts[row["project_id"]].update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (
-            m.Revisit.objects.filter(complaint__project_id__in=project_ids, created_at__gte=lo, created_at__lt=hi)
-            .order_by()
-            .values("complaint__project_id")
-            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
-        ):
-            counts[row["complaint__project_id"]].update({"revisits": row["calls"], "satisfied": row["satisfied"]})
+        by_category = {pid: dict.fromkeys(m.Category.values, 0) for pid in project_ids}
+        for row in _day_counts(actor, project_ids, period, ("project", "category")):
+            c = counts[row["project"]]
+            for key in COUNT_KEYS:
+                c[key] += row[key]
+            by_category[row["project"]][row["category"]] += row["filed"]
         for pid, row in self._open_counts(project_ids, now).items():
             counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
         return {
@@ -163,29 +156,51 @@ class ComplaintsSection:
         rows.sort(key=lambda r: -r["total"])
         return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
 
-    def _open_counts(self, project_ids: list[int], now) -> dict[int, dict]:
+    def _open_counts(self, project_ids: list[int], now, *, tiers: bool = False) -> dict[int, dict]:
         """Open complaints now, by project: status, overdue, escalated, major and hot — one query.
 
-        Only open rows are read (the (project, status) index), not the project's whole history.
+        Only open rows are read, from a partial index that covers every column counted
+        (``complaint_open_counts``: an index-only scan), not the project's whole history. With
+        ``tiers``, the same round trip (UNION ALL) also counts major and hot complaints of every
+        status (``tiers``: {severity: n}) from the (project, severity) index, index-only too.
         """
         m, sel = _models(), _sel()
-        out = {pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}} for pid in project_ids}
+        zero = Value(0, output_field=IntegerField())
+        out = {
+            pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0, "hot": 0, "by_status": {}, "tiers": {}}
+            for pid in project_ids
+        }
+        complaints = m.Complaint.objects.filter(project_id__in=project_ids).order_by()
         rows = (
-            m.Complaint.objects.filter(project_id__in=project_ids, status__in=m.Complaint.OPEN_STATUSES)
-            .order_by()
-            .values("project_id", "status")
+            complaints.filter(status__in=m.Complaint.OPEN_STATUSES)
+            .annotate(key=F("status"))
+            .values("project_id", "key")
             .annotate(
-                n=Count("pk"),
+                n=Count("*"),
                 overdue=Count("pk", filter=sel.overdue_q(now)),
                 escalated=Count("pk", filter=Q(escalation_level__gt=0)),
                 major=Count("pk", filter=Q(severity=m.Severity.MAJOR)),
                 hot=Count("pk", filter=Q(severity=m.Severity.HOT)),
+                tier=zero,
             )
         )
+        if tiers:
+            # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has
+            # no "open" filter, so a count of open ones would not match the list it opens).
+            rows = rows.union(
+                complaints.filter(severity__gte=m.Severity.HOT)
+                .annotate(key=Cast("severity", CharField()))
+                .values("project_id", "key")
+                .annotate(n=Count("*"), overdue=zero, escalated=zero, major=zero, hot=zero, tier=Value(1)),
+                all=True,
+            )
         for row in rows:
             o = out[row["project_id"]]
+            if row["tier"]:
+                o["tiers"][int(row["key"])] = row["n"]
+                continue
             o["open"] += row["n"]
-            o["by_status"][row["status"]] = row["n"]
+            o["by_status"][row["key"]] = row["n"]
             for key in ("overdue", "escalated", "major", "hot"):
                 o[key] += row[key]
         return out
@@ -195,17 +210,9 @@ class ComplaintsSection:
         m, sel = _models(), _sel()
         code = project.code
         now = timezone.now()
-        k = sel.complaint_kpis(actor=actor, project=project, start=period.start, end=period.end)
-        summary = self._open_counts([project.pk], now)[project.pk]
-        # Major and hot complaints of every age, as the inbox lists them for ?severity= (it has no
-        # "open" filter, so a count of open ones would not match the list it opens): one count per
-        # tier from the (project, severity) index.
-        tiers = dict(
-            m.Complaint.objects.filter(project=project, severity__gte=m.Severity.HOT)
-            .order_by()
-            .values_list("severity")
-            .annotate(n=Count("pk"))
-        )
+        k = self._period_counts(actor, project, period)
+        summary = self._open_counts([project.pk], now, tiers=True)[project.pk]
+        tiers = summary["tiers"]
         c = k["counts"]
         counts = {
             "satisfied": c["satisfied"],
@@ -262,7 +269,7 @@ class ComplaintsSection:
             "kpis": self._kpis(counts, code, period),
             "figures": figures,
             "charts": [
-                self._trend(project, period),
+                self._trend(k["by_week"], period),
                 charts.block(
                     id="chart-complaint-categories",
                     title=_("Complaints by category"),
@@ -315,48 +322,30 @@ class ComplaintsSection:
             ),
         )
 
-    def _trend(self, project, period: Period) -> dict:
-        """The four KPIs week by week: three grouped queries over the period."""
+    def _period_counts(self, actor, project, period: Period) -> dict:
+        """The period's counts of one project from the daily rollup (one call, two queries): totals,
+        by category, by severity and by week — the numbers ``complaint_kpis`` gives, by definition."""
         m = _models()
-        lo, hi = period.start_at, period.end_at
         weeks = week_starts(period)
-        tz = timezone.get_current_timezone()
-        blank = {"filed": 0, "closed": 0, "resolved": 0, "on_time": 0, "revisited": 0, "revisits": 0, "satisfied": 0}
-        per = {w: dict(blank) for w in weeks}
+        blank = dict.fromkeys(COUNT_KEYS, 0)
+        counts = dict(blank)
+        by_category = {code: {"filed": 0, "closed": 0} for code in m.Category.values}
+        by_severity = {code: {"filed": 0, "closed": 0} for code in m.SEVERITY_CODES.values()}
+        by_week = {w: dict(blank) for w in weeks}
+        for row in _day_counts(actor, [project.pk], period, ("day", "category", "severity")):
+            week = by_week.setdefault(row["day"] - dt.timedelta(days=row["day"].weekday()), dict(blank))
+            for key in COUNT_KEYS:
+                counts[key] += row[key]
+                week[key] += row[key]
+            sev = m.SEVERITY_CODES[m.Severity(row["severity"])]
+            for bucket in (by_category[row["category"]], by_severity[sev]):
+                bucket["filed"] += row["filed"]
+                bucket["closed"] += row["closed"]
+        return {"counts": counts, "by_category": by_category, "by_severity": by_severity, "by_week": by_week}
 
-        def week_of(value):
-            day = value.date() if isinstance(value, dt.datetime) else value
-            return day - dt.timedelta(days=day.weekday())
-
-        qs = m.Complaint.objects.filter(project=project).order_by()
-        for row in (
-            qs.filter(created_at__gte=lo, created_at__lt=hi)
-            .annotate(w=TruncWeek("created_at", tzinfo=tz))
-            .values("w")
-            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=m.Complaint.Status.CLOSED)))
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update(filed=row["n"], closed=row["closed"])
-        for row in (
-            qs.filter(resolved_at__gte=lo, resolved_at__lt=hi)
-            .annotate(w=TruncWeek("resolved_at", tzinfo=tz))
-            .values("w")
-            .annotate(
-                resolved=Count("pk"),
-                on_time=Count(
-                    "pk", filter=Q(first_responded_at__lte=F("first_response_due"), resolved_at__lte=F("resolution_due"))
-                ),
-                revisited=Count("pk", filter=Q(Exists(m.Revisit.objects.filter(complaint=OuterRef("pk"))))),
-            )
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update({k: row[k] for k in ("resolved", "on_time", "revisited")})
-        for row in (
-            m.Revisit.objects.filter(complaint__project=project, created_at__gte=lo, created_at__lt=hi)
-            .order_by()
-            .annotate(w=TruncWeek("created_at", tzinfo=tz))
-            .values("w")
-            .annotate(calls=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
-        ):
-            per.setdefault(week_of(row["w"]), dict(blank)).update(revisits=row["calls"], satisfied=row["satisfied"])
+    def _trend(self, per: dict, period: Period) -> dict:
+        """The four KPIs week by week, from the period's weekly counts."""
+        weeks = week_starts(period)
         series = []
         for key, label, _t, _op in KPIS:
             num, den = {
@@ -391,10 +380,31 @@ class ComplaintsSection:
             When(Q(status=m.Complaint.Status.RECEIVED, first_response_due__lt=now), then=F("first_response_due")),
             default=F("resolution_due"),
         )
+        # The ten longest past due, picked without sorting every overdue row: the ten oldest
+        # missed first responses and the ten oldest missed resolutions of the rest (each from the
+        # open-complaints index), then the ten of those.
+        open_rows = m.Complaint.objects.filter(project=project).order_by()
+        unanswered = open_rows.filter(status=m.Complaint.Status.RECEIVED, first_response_due__lt=now)
+        # The rest is late on resolution: running and past its resolution due time (in progress, or
+        # received but not past its first-response due time) — one ordered (project, status,
+        # resolution_due) index range each.
+        late_q = Q(resolution_due__lt=now)
+        in_progress = open_rows.filter(late_q, status=m.Complaint.Status.IN_PROGRESS)
+        received = open_rows.filter(late_q, status=m.Complaint.Status.RECEIVED).exclude(first_response_due__lt=now)
+
+        def first(qs, *order):
+            return qs.order_by(*order, "pk").values("pk")[:OVERDUE_ROWS]
+
         overdue = (
             sel.complaint_list(actor=actor)
             .filter(project=project)
-            .filter(sel.overdue_q(now))
+            .filter(
+                _in_any(
+                    first(unanswered, "first_response_due"),
+                    first(in_progress, "resolution_due"),
+                    first(received, "resolution_due"),
+                )
+            )
             .annotate(missed_due=missed)
             .order_by("missed_due", "pk")[:OVERDUE_ROWS]
         )
@@ -449,6 +459,14 @@ class ComplaintsSection:
             "numeric": [2],
             "empty": _("No group-complaint warning."),
         }
+
+
+def _in_any(*subqueries) -> Q:
+    """pk in any of the (sliced) subqueries: one ``IN (… UNION …)`` where the database allows
+    LIMIT inside a compound query (PostgreSQL: a semi-join on the primary key), else ORed INs."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=subqueries[0].union(*subqueries[1:]))
+    return reduce(operator.or_, (Q(pk__in=sq) for sq in subqueries))
 
 
 def _past_due(hours: int) -> str:

@@ -71,9 +71,13 @@ class SatisfactionSection:
     def project_detail(self, *, actor, project, period: Period, today: dt.date) -> dict:
         sel = _sel()
         code = project.code
-        head = sel.headline(actor=actor, project=project, date_from=period.start, date_to=period.end)
-        waves = sel.scores(actor=actor, group_by="wave", project=project, date_from=period.start, date_to=period.end)
-        segments = sel.scores(actor=actor, group_by="segment", project=project, date_from=period.start, date_to=period.end)
+        if hasattr(sel, "dashboard_scores"):  # three queries instead of nine
+            found = sel.dashboard_scores(actor=actor, project=project, date_from=period.start, date_to=period.end)
+            head, waves, segments = found["headline"], found["waves"], found["segments"]
+        else:
+            head = sel.headline(actor=actor, project=project, date_from=period.start, date_to=period.end)
+            waves = sel.scores(actor=actor, group_by="wave", project=project, date_from=period.start, date_to=period.end)
+            segments = sel.scores(actor=actor, group_by="segment", project=project, date_from=period.start, date_to=period.end)
         wave_rows = [w for w in waves if w.responses or w.sent]
         section = {
             "key": KEY,
