@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -327,10 +327,14 @@ def _save_batch(complaints: list[Complaint], *, recomputed: set[int], fields: se
         if complaint.pk not in recomputed:
             groups[tuple(getattr(complaint, name) for name in GROUPED_FIELDS)].append(complaint.pk)
     for values, ids in groups.items():
-        Complaint.objects.filter(pk__in=ids).update(**dict(zip(GROUPED_FIELDS, values, strict=True)), updated_at=now)
+        Complaint.objects.filter(pk__in=ids).update(
+            **dict(zip(GROUPED_FIELDS, values, strict=True)), updated_at=now, version=F("version") + 1
+        )
     rows = [c for c in complaints if c.pk in recomputed]
+    for row in rows:
+        row.version += 1  # the batch's rows are locked: a stale form or If-Match now conflicts
     if rows:
-        Complaint.objects.bulk_update(rows, sorted(fields))
+        Complaint.objects.bulk_update(rows, sorted({*fields, "version"}))
 
 
 def _still_due(complaint: Complaint, reason: str, now: datetime) -> bool:
