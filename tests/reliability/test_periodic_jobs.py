@@ -28,10 +28,9 @@ COVERED = {
     "complaints.weekly_report": "test_two_weekly_report_runs_at_once_build_and_announce_once",
     "risk.daily_reminders": "tests/risk/test_tasks.py::test_two_sweeps_at_once_escalate_once",
     "defects.chase_overdue": "tests/defects/test_tasks.py::test_two_sweeps_at_once_notify_once",
-    # Landed at the end of this pass: named here so the registry test passes, NOT yet proved twice
-    # at once by a test of their own (docs/trust.md, "Not done yet").
-    "satisfaction.daily_run": "TODO: two at once on PostgreSQL",
-    "crm_site.tasks.monthly_reports_build_due": "TODO: two at once on PostgreSQL",
+    "satisfaction.daily_run": "tests/satisfaction/test_tasks.py::test_two_runs_at_once_invite_and_send_each_owner_exactly_once, "
+    "test_periodic_jobs_twice.py::test_two_daily_runs_at_once_remind_each_owner_once_and_expire_each_invitation_once",
+    "crm_site.tasks.monthly_reports_build_due": "test_periodic_jobs_twice.py::test_two_monthly_report_runs_at_once_store_one_report_per_project_and_notify_once",
     "defects.refresh_prevention_checklists": "no notification; unique (project, entry) + ignore_conflicts (idempotent by constraint)",
 }
 
