@@ -287,3 +287,64 @@ def test_two_saves_at_once_with_the_same_version_exactly_one_wins(project, staff
         t.join()
     assert sorted(outcomes) == ["conflict", "saved"]
     assert ComplaintEvent.objects.filter(complaint=c, kind=ComplaintEvent.Kind.HELD).count() == 1
+
+
+# --- Risk items: the same pattern on the item's edit form and update endpoint ------------------------
+
+
+@pytest.fixture
+def risk_item(project, staff):
+    from tests.risk.factories import open_item
+
+    return open_item(project, staff)
+
+
+def _risk_edit(item, **changes) -> dict:
+    values = {
+        "title": item.title,
+        "level": item.level,
+        "source": item.source,
+        "customer_view": item.customer_view,
+        "owner": "",
+        "deadline": item.deadline.isoformat(),
+        "description": item.description,
+        "measures": item.measures,
+    }
+    return {**values, **changes}
+
+
+def test_two_staff_edit_a_risk_item_the_second_gets_a_conflict_and_keeps_their_text(risk_item, staff, second_staff):
+    from risk.models import Event as RiskEvent
+    from risk.models import RiskItem
+
+    item = risk_item
+    url = reverse("risk:item-detail", args=[item.pk])
+    a, b = logged_in(staff), logged_in(second_staff)
+    version = re.compile(r'name="version" value="(\d+)"')
+    va, vb = version.search(a.get(url).content.decode()).group(1), version.search(b.get(url).content.decode()).group(1)
+    action = reverse("risk:item-action", args=[item.pk, "update"])
+
+    assert a.post(action, _risk_edit(item, measures="A：撤下楼书，重新印刷", version=va)).status_code == 302
+    second = b.post(action, _risk_edit(item, measures="B：在售楼处张贴说明", version=vb))
+
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "该风险项已被他人修改" in body and "B：在售楼处张贴说明" in body
+    item.refresh_from_db()
+    assert item.measures == "A：撤下楼书，重新印刷"
+    assert version.search(body).group(1) == str(item.version)
+    updates = RiskEvent.objects.filter(subject=RiskEvent.Subject.ITEM, subject_id=item.pk, kind="updated")
+    assert updates.count() == 1 and updates.get().actor == staff
+    assert RiskItem.objects.get(pk=item.pk).version > int(va)
+
+
+def test_the_risk_item_api_refuses_a_stale_if_match_and_works_without_one(api, risk_item):
+    url = f"/api/v1/risk/items/{risk_item.pk}/"
+    etag = api.get(url)["ETag"]
+    first = api.post(url + "update/", {"measures": "第一次"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200 and first["ETag"] != etag
+    stale = api.post(url + "update/", {"measures": "第二次"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and set(stale.json()) == {"detail"}
+    risk_item.refresh_from_db()
+    assert risk_item.measures == "第一次"
+    assert api.post(url + "update/", {"measures": "不带 If-Match"}, format="json").status_code == 200
