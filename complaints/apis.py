@@ -19,6 +19,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm_site.api import versioning
 from estates import access
 from estates import selectors as estate_selectors
 from estates.models import ApiClient, Project
@@ -107,7 +108,9 @@ class ComplaintDetailOutputSerializer(ComplaintOutputSerializer):
 
 def _detail_response(request, pk, *, code=status.HTTP_200_OK) -> Response:
     complaint = selectors.complaint_get_for_api(actor=request.user, pk=pk)
-    return Response(ComplaintDetailOutputSerializer(complaint, context={"request": request}).data, status=code)
+    response = Response(ComplaintDetailOutputSerializer(complaint, context={"request": request}).data, status=code)
+    response["ETag"] = versioning.etag(complaint.version)  # for If-Match on the actions (optimistic locking)
+    return response
 
 
 # --- List and file ---------------------------------------------------------------------------------
@@ -288,10 +291,13 @@ class _ActionApi(APIView):
     def perform(self, *, complaint, actor, data):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
+    expected_version = None  # the versions If-Match accepts (None: no header, no check)
+
     def post(self, request, pk):
         complaint = selectors.complaint_get_for_action(actor=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        self.expected_version = versioning.expected_versions(request)
         self.perform(complaint=complaint, actor=request.user, data=data.validated_data)
         return _detail_response(request, pk)
 
@@ -300,11 +306,13 @@ def _action_schema(input_serializer, summary):
     return extend_schema(
         request=input_serializer,
         summary=summary,
+        parameters=[versioning.IF_MATCH],
         responses={
             200: ComplaintDetailOutputSerializer,
             400: OpenApiResponse(description="Invalid input."),
             404: NOT_FOUND,
             409: CONFLICT,
+            412: versioning.PRECONDITION_FAILED,
         },
     )
 
@@ -321,7 +329,9 @@ class ComplaintRespondApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_respond(complaint=complaint, actor=actor, message=data["message"])
+        services.complaint_respond(
+            complaint=complaint, actor=actor, expected_version=self.expected_version, message=data["message"]
+        )
 
 
 class ComplaintAssignApi(_ActionApi):
@@ -339,7 +349,7 @@ class ComplaintAssignApi(_ActionApi):
         assignee = selectors.staff_by_username(project=complaint.project, username=data["assignee"])
         if assignee is None:
             raise exceptions.ValidationError({"assignee": [_("No such member of staff on this project.")]})
-        services.complaint_assign(complaint=complaint, actor=actor, assignee=assignee)
+        services.complaint_assign(complaint=complaint, actor=actor, expected_version=self.expected_version, assignee=assignee)
 
 
 class ComplaintHoldApi(_ActionApi):
@@ -354,7 +364,7 @@ class ComplaintHoldApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_hold(complaint=complaint, actor=actor, reason=data["reason"])
+        services.complaint_hold(complaint=complaint, actor=actor, expected_version=self.expected_version, reason=data["reason"])
 
 
 class ComplaintResumeApi(_ActionApi):
@@ -363,7 +373,7 @@ class ComplaintResumeApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_resume(complaint=complaint, actor=actor)
+        services.complaint_resume(complaint=complaint, actor=actor, expected_version=self.expected_version)
 
 
 class ComplaintResolveApi(_ActionApi):
@@ -380,7 +390,11 @@ class ComplaintResolveApi(_ActionApi):
 
     def perform(self, *, complaint, actor, data):
         services.complaint_resolve(
-            complaint=complaint, actor=actor, resolution=data["resolution"], compensation=data["compensation"]
+            complaint=complaint,
+            actor=actor,
+            expected_version=self.expected_version,
+            resolution=data["resolution"],
+            compensation=data["compensation"],
         )
 
 
@@ -399,7 +413,12 @@ class ComplaintRevisitApi(_ActionApi):
 
     def perform(self, *, complaint, actor, data):
         services.complaint_revisit(
-            complaint=complaint, actor=actor, satisfied=data["satisfied"], score=data["score"], note=data["note"]
+            complaint=complaint,
+            actor=actor,
+            expected_version=self.expected_version,
+            satisfied=data["satisfied"],
+            score=data["score"],
+            note=data["note"],
         )
 
 
@@ -409,7 +428,7 @@ class ComplaintCloseApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_close(complaint=complaint, actor=actor)
+        services.complaint_close(complaint=complaint, actor=actor, expected_version=self.expected_version)
 
 
 class ComplaintReopenApi(_ActionApi):
@@ -424,7 +443,7 @@ class ComplaintReopenApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_reopen(complaint=complaint, actor=actor, reason=data["reason"])
+        services.complaint_reopen(complaint=complaint, actor=actor, expected_version=self.expected_version, reason=data["reason"])
 
 
 class ComplaintEscalateApi(_ActionApi):
@@ -439,7 +458,9 @@ class ComplaintEscalateApi(_ActionApi):
         return super().post(request, pk)
 
     def perform(self, *, complaint, actor, data):
-        services.complaint_escalate(complaint=complaint, actor=actor, reason=data["reason"])
+        services.complaint_escalate(
+            complaint=complaint, actor=actor, expected_version=self.expected_version, reason=data["reason"]
+        )
 
 
 class ComplaintSetSeverityApi(_ActionApi):
@@ -456,7 +477,11 @@ class ComplaintSetSeverityApi(_ActionApi):
 
     def perform(self, *, complaint, actor, data):
         services.complaint_set_severity(
-            complaint=complaint, actor=actor, severity=SEVERITY_BY_CODE[data["severity"]], reason=data["reason"]
+            complaint=complaint,
+            actor=actor,
+            expected_version=self.expected_version,
+            severity=SEVERITY_BY_CODE[data["severity"]],
+            reason=data["reason"],
         )
 
 

@@ -378,12 +378,15 @@ WRITTEN_FIELDS = (
     "major_at",
     "revisit_due",
     "updated_at",
+    "version",
 )
 
 
 def _save_batch(complaints: list[Complaint]) -> None:
     """Write a batch back with one ``UPDATE … FROM (VALUES …)``: each row's own values, joined
     on the primary key. (``bulk_update`` builds a CASE per column and, on SQLite, splits.)"""
+    for complaint in complaints:
+        complaint.version += 1  # the batch's rows are locked: a stale form or If-Match now conflicts
     bulk_update_from_values(Complaint, complaints, WRITTEN_FIELDS)
 
 

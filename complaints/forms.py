@@ -88,13 +88,20 @@ class IntakeForm(forms.Form):
         return data
 
 
-class RespondForm(forms.Form):
+class Versioned(forms.Form):
+    """Optimistic locking: the complaint's version when the page was rendered (a hidden field).
+    Posted back, the service refuses the save if someone changed the complaint since."""
+
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+class RespondForm(Versioned):
     message = forms.CharField(
         label=_("Response to the customer"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(Versioned):
     assignee = forms.ChoiceField(label=_("Assignee"))
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -102,15 +109,15 @@ class AssignForm(forms.Form):
         self.fields["assignee"].choices = [(u.username, u.display_name) for u in staff]
 
 
-class HoldForm(forms.Form):
+class HoldForm(Versioned):
     reason = forms.CharField(label=_("Waiting for"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ResumeForm(forms.Form):
+class ResumeForm(Versioned):
     pass
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(Versioned):
     resolution = forms.CharField(
         label=_("How it was resolved"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -119,7 +126,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class RevisitForm(forms.Form):
+class RevisitForm(Versioned):
     satisfied = forms.TypedChoiceField(
         label=_("Satisfied"), choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes"
     )
@@ -127,24 +134,24 @@ class RevisitForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(Versioned):
     pass
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Versioned):
     reason = forms.CharField(label=_("Why it is reopened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(Versioned):
     reason = forms.CharField(label=_("Reason for escalating"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SetSeverityForm(forms.Form):
+class SetSeverityForm(Versioned):
     severity = forms.TypedChoiceField(label=_("Severity"), choices=list(reversed(Severity.choices)), coerce=int)
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CaseForm(forms.Form):
+class CaseForm(Versioned):
     title = forms.CharField(label=_("Title"), max_length=200)
     background = forms.CharField(label=_("Background"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     causes = forms.CharField(label=_("Causes"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))

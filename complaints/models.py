@@ -164,6 +164,9 @@ class Complaint(TimeStamped):
     first_response_breached = models.BooleanField(default=False)
     resolution_breached = models.BooleanField(default=False)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Optimistic locking (docs/trust.md, item 16): bumped by every save of a complaint (the services
+    # save locked rows only) and by the sweep's bulk writes; forms and If-Match carry the version seen.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -241,6 +244,20 @@ class Complaint(TimeStamped):
 
     def __str__(self):
         return f"{self.reference or self.pk} {self.title}"
+
+    def save(self, *args, **kwargs):
+        """Every update bumps ``version``. Callers save rows they hold locked (``services.common._lock``),
+        so the in-memory version is the row's and the increment cannot be lost."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            if not update_fields:
+                return super().save(*args, **kwargs)  # Django's no-op: nothing written, nothing bumped
+        if self.pk is not None and not self._state.adding:
+            self.version = (self.version or 0) + 1
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "version"]
+        return super().save(*args, **kwargs)
 
     @property
     def severity_code(self) -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from estates import access, panels
-from estates.workflow import AuthorityExceeded, InvalidTransition
+from estates.workflow import AuthorityExceeded, InvalidTransition, StaleVersion
 
 from . import reports, rules, selectors, services
 from .forms import ACTION_FORMS, AssignForm, CaseForm, InboxFilterForm, IntakeForm
@@ -226,15 +226,24 @@ def _action_forms(request, complaint, bound=None):
         elif form_class is AssignForm:
             form = AssignForm(
                 staff=selectors.assignable_staff(project=complaint.project),
-                initial={"assignee": complaint.assignee.username if complaint.assignee_id else ""},
+                initial={"assignee": complaint.assignee.username if complaint.assignee_id else "", "version": complaint.version},
             )
         else:
-            form = form_class()
+            form = form_class(initial={"version": complaint.version})
         forms.append({"name": name, "label": label, "form": form})
+    if bound and bound[0] not in {f["name"] for f in forms} and bound[0] != "set-severity":
+        # The complaint moved on under the user (optimistic locking): keep their form and its input.
+        forms.insert(0, {"name": bound[0], "label": ACTION_FORMS[bound[0]][1], "form": bound[1]})
     if complaint.status != Complaint.Status.CLOSED:
         form_class, label = ACTION_FORMS["set-severity"]
-        form = bound[1] if bound and bound[0] == "set-severity" else form_class(initial={"severity": complaint.severity})
+        form = (
+            bound[1]
+            if bound and bound[0] == "set-severity"
+            else form_class(initial={"severity": complaint.severity, "version": complaint.version})
+        )
         forms.append({"name": "set-severity", "label": label, "form": form})
+    elif bound and bound[0] == "set-severity":
+        forms.append({"name": "set-severity", "label": ACTION_FORMS["set-severity"][1], "form": bound[1]})
     return forms
 
 
@@ -294,32 +303,34 @@ def action(request, pk, action):
     if not form.is_valid():
         return _render_detail(request, complaint, bound=(action, form), status=400)
     data, user = form.cleaned_data, request.user
+    # The version the page showed (optimistic locking): a save over someone else's change is refused.
+    seen = {"complaint": complaint, "actor": user, "expected_version": data.get("version")}
     try:
         if action == "respond":
-            services.complaint_respond(complaint=complaint, actor=user, message=data["message"])
+            services.complaint_respond(**seen, message=data["message"])
         elif action == "assign":
             assignee = selectors.staff_by_username(project=complaint.project, username=data["assignee"])
-            services.complaint_assign(complaint=complaint, actor=user, assignee=assignee)
+            services.complaint_assign(**seen, assignee=assignee)
         elif action == "hold":
-            services.complaint_hold(complaint=complaint, actor=user, reason=data["reason"])
+            services.complaint_hold(**seen, reason=data["reason"])
         elif action == "resume":
-            services.complaint_resume(complaint=complaint, actor=user)
+            services.complaint_resume(**seen)
         elif action == "resolve":
-            services.complaint_resolve(
-                complaint=complaint, actor=user, resolution=data["resolution"], compensation=data["compensation"] or 0
-            )
+            services.complaint_resolve(**seen, resolution=data["resolution"], compensation=data["compensation"] or 0)
         elif action == "revisit":
-            services.complaint_revisit(
-                complaint=complaint, actor=user, satisfied=data["satisfied"], score=data["score"], note=data["note"]
-            )
+            services.complaint_revisit(**seen, satisfied=data["satisfied"], score=data["score"], note=data["note"])
         elif action == "close":
-            services.complaint_close(complaint=complaint, actor=user)
+            services.complaint_close(**seen)
         elif action == "reopen":
-            services.complaint_reopen(complaint=complaint, actor=user, reason=data["reason"])
+            services.complaint_reopen(**seen, reason=data["reason"])
         elif action == "escalate":
-            services.complaint_escalate(complaint=complaint, actor=user, reason=data["reason"])
+            services.complaint_escalate(**seen, reason=data["reason"])
         elif action == "set-severity":
-            services.complaint_set_severity(complaint=complaint, actor=user, severity=data["severity"], reason=data["reason"])
+            services.complaint_set_severity(**seen, severity=data["severity"], reason=data["reason"])
+    except StaleVersion as exc:
+        complaint = selectors.complaint_get(actor=request.user, pk=pk)
+        _keep_input_at_new_version(request, form, exc, complaint)
+        return _render_detail(request, complaint, bound=(action, form), status=409)
     except AuthorityExceeded as exc:
         messages.warning(request, exc.message)
     except InvalidTransition as exc:
@@ -334,6 +345,15 @@ def action(request, pk, action):
     return redirect("complaints:detail", pk=pk)
 
 
+def _keep_input_at_new_version(request, form, exc, complaint) -> None:
+    """Someone saved first: show the current complaint with the user's input kept, the conflict
+    said plainly, and the hidden version moved on, so a deliberate second submit goes through."""
+    form.data = form.data.copy()
+    form.data["version"] = str(complaint.version)
+    form.add_error(None, exc.message)
+    messages.error(request, exc.message)
+
+
 @login_required
 def case_edit(request, pk):
     complaint = selectors.complaint_get(actor=request.user, pk=pk)
@@ -343,19 +363,24 @@ def case_edit(request, pk):
         if case
         else {"title": complaint.title}
     )
-    form = CaseForm(request.POST or None, initial=initial)
+    form = CaseForm(request.POST or None, initial={**initial, "version": complaint.version})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        expected = values.pop("version", None)
         try:
-            case = services.case_write(complaint=complaint, actor=request.user, **form.cleaned_data)
+            case = services.case_write(complaint=complaint, actor=request.user, expected_version=expected, **values)
+        except StaleVersion as exc:
+            complaint = selectors.complaint_get(actor=request.user, pk=pk)
+            _keep_input_at_new_version(request, form, exc, complaint)
+            status = 409
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Case saved."))
             return redirect("complaints:case", pk=case.pk)
-    return render(
-        request, "complaints/case_form.html", {"c": complaint, "form": form}, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "complaints/case_form.html", {"c": complaint, "form": form}, status=status)
 
 
 @login_required

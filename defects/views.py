@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from complaints.selectors import complaint_get_for_action
 from estates.selectors import project_get
+from estates.spreadsheets import safe_cell
 from estates.workflow import InvalidTransition
 
 from . import forms, photos, selectors, services
@@ -329,10 +330,10 @@ def handbook_export(request):
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for e in qs.iterator(chunk_size=500):
-        ws.append([
+        ws.append([safe_cell(v) for v in [
             e.code, e.title, e.project.name, e.grade, e.problem, e.causes, e.impact, e.prevention, e.responsible_departments,
             e.found_on, "、".join(t.name for t in e.tags.all()),
-        ])
+        ]])
     for column, width in zip("ABCDEFGHIJK", (8, 30, 18, 6, 50, 50, 30, 60, 20, 12, 30), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=2):

@@ -23,7 +23,9 @@ def notification_email_send(*, notification_ids: list[int]) -> int:
             if not n.recipient.email:
                 continue
             link = f"{settings.SITE_URL}{n.url}" if n.url else ""
-            send_mail(n.title, f"{n.body}\n\n{link}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+            # One line of subject whatever the title holds: a newline from user text would be a bad header.
+            subject = " ".join(n.title.split())
+            send_mail(subject, f"{n.body}\n\n{link}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
             sent += 1
     return sent
 

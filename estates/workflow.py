@@ -22,6 +22,11 @@ class AuthorityExceeded(InvalidTransition):
     """The actor's role may not take this action; the case must go up the ladder."""
 
 
+class StaleVersion(InvalidTransition):
+    """Optimistic locking: the object changed since the caller read it (a form's hidden version,
+    an API If-Match). Pages keep the user's input and say so; the API answers 412."""
+
+
 def require_transition(transitions: Mapping[str, set[str] | frozenset[str]], current: str, target: str, *, action: str) -> None:
     if target not in transitions.get(current, ()):
         raise InvalidTransition(

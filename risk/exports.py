@@ -9,15 +9,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from estates.spreadsheets import safe_cell
+
 HEADER_FILL = PatternFill("solid", fgColor="E0F0F5")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFF4F2")
 
 
 def _safe(value):
     """Text that starts like a formula is written as text (no formula injection from user input)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def _sheet(wb: Workbook, title: str, header: list[str]):

@@ -32,6 +32,12 @@ class RiskItemForm(forms.Form):
         self.fields["owner"].queryset = owners
 
 
+class RiskItemEditForm(RiskItemForm):
+    """The edit form: also carries the item's version when the page was rendered (optimistic locking)."""
+
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
 class CloseForm(forms.Form):
     closing_note = forms.CharField(label=_("Closing note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 

@@ -185,6 +185,8 @@ class RiskItem(TimeStamped):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     created_by_label = models.CharField(max_length=150, blank=True)
+    # Optimistic locking (docs/trust.md, item 16): bumped by every save; the edit form and If-Match carry it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["deadline", "pk"]
@@ -207,6 +209,17 @@ class RiskItem(TimeStamped):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """Every update bumps ``version`` (the services save rows they hold locked)."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not list(update_fields):
+            return super().save(*args, **kwargs)
+        if self.pk is not None and not self._state.adding:
+            self.version = (self.version or 0) + 1
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "version"]
+        return super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

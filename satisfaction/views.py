@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from estates.access import phone_for
 from estates.models import Role
 from estates.selectors import project_list
+from estates.spreadsheets import safe_cell
 from estates.workflow import InvalidTransition
 
 from . import selectors, services, tasks
@@ -276,6 +277,8 @@ def response_export(request):
         customer = r.invitation.customer
         sheet.append(
             [
+                safe_cell(v)
+                for v in [
                 r.project.code,
                 r.wave.name,
                 r.invitation.contract.unit.number,
@@ -284,6 +287,7 @@ def response_export(request):
                 timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
                 r.template_id,
                 *cells,
+                ]
             ]
         )
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -80,6 +80,32 @@ def staff_client(client, staff):
     return client
 
 
+# --- Browser tests: one chromium launch for all of them (tests/browser_support.py) ------------------
+
+
+@pytest.fixture
+def chromium():
+    """Debian's chromium, launched once for the test (a Playwright Browser); closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright's event loop
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A zh-CN page in Shanghai time, 1366×860, with ``page.console_errors``."""
+    from tests.browser_support import new_page
+
+    return new_page(chromium)
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's chromium; outside CI they skip when it is missing."""
     import shutil

@@ -20,7 +20,9 @@ from .common import (
 
 
 @transaction.atomic
-def case_write(*, complaint: Complaint, actor, title: str, background: str, causes: str, handling: str, lessons: str) -> Case:
+def case_write(
+    *, complaint: Complaint, actor, title: str, background: str, causes: str, handling: str, lessons: str, expected_version=None
+) -> Case:
     """Write or rewrite the complaint's case (one per complaint). Raises ValidationError on empty parts."""
     values = {
         name: _text(value, field=name, max_length=200 if name == "title" else 5000)
@@ -33,10 +35,11 @@ def case_write(*, complaint: Complaint, actor, title: str, background: str, caus
         )
     }
     user, _label = actor_parts(actor)
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     case, created = Case.objects.update_or_create(
         complaint=complaint, defaults={**values, "project": complaint.project, "author": user}
     )
+    complaint.save(update_fields=["updated_at"])  # a new version: a second editor's stale form conflicts
     event_record(
         complaint=complaint, actor=actor, kind=Event.Kind.CASE_WRITTEN, after={"created": created}, detail=values["title"]
     )

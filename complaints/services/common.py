@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from estates.models import ApiClient, User
-from estates.workflow import AuthorityExceeded, require_transition
+from estates.workflow import AuthorityExceeded, StaleVersion, require_transition
 
 from .. import escalation, sla
 from ..models import (
@@ -78,8 +78,19 @@ def event_record(
     return event
 
 
-def _lock(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().select_related("project").get(pk=complaint.pk)
+def _lock(complaint: Complaint, expected_version=None) -> Complaint:
+    """Lock the row for the service's transaction; with ``expected_version`` (the version the caller's
+    form or If-Match saw: an int or a collection of ints) refuse with StaleVersion if it moved since."""
+    locked = Complaint.objects.select_for_update().select_related("project").get(pk=complaint.pk)
+    if expected_version is not None:
+        expected = {expected_version} if isinstance(expected_version, int) else set(expected_version)
+        if locked.version not in expected:
+            raise StaleVersion(stale_message())
+    return locked
+
+
+def stale_message() -> str:
+    return _("This complaint was changed by someone else after you opened it. Review the current state and submit again.")
 
 
 def _require(complaint: Complaint, target: str, action: str) -> None:
@@ -104,10 +115,11 @@ def _authority(actor) -> AuthorityLimit | None:
     return limit or AuthorityLimit.objects.filter(role="cr_staff").first()
 
 
-def _refuse_beyond_authority(*, complaint: Complaint, actor, detail: str) -> None:
-    """Report upward at once (避免升级): escalate in its own transaction, then refuse the action."""
+def _refuse_beyond_authority(*, complaint: Complaint, actor, detail: str, expected_version=None) -> None:
+    """Report upward at once (避免升级): escalate in its own transaction, then refuse the action.
+    A stale ``expected_version`` refuses first (StaleVersion) and escalates nothing."""
     with transaction.atomic():
-        locked = _lock(complaint)
+        locked = _lock(complaint, expected_version)
         event_record(complaint=locked, actor=actor, kind=Event.Kind.AUTHORITY_EXCEEDED, detail=detail)
         # A repeated attempt (a double click) must not climb again: once reported at this level is enough.
         reported = Escalation.objects.filter(

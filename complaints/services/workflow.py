@@ -39,10 +39,10 @@ from .common import (
 
 
 @transaction.atomic
-def complaint_respond(*, complaint: Complaint, actor, message: str) -> Complaint:
+def complaint_respond(*, complaint: Complaint, actor, message: str, expected_version=None) -> Complaint:
     """Record the first response: received → in progress. Repeating it is a no-op."""
     message = _text(message, field="message", max_length=DESCRIPTION_MAX)
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.IN_PROGRESS and complaint.first_responded_at is not None:
         return complaint
     _require(complaint, Status.IN_PROGRESS, "respond")
@@ -71,14 +71,14 @@ def complaint_respond(*, complaint: Complaint, actor, message: str) -> Complaint
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor, assignee: User) -> Complaint:
+def complaint_assign(*, complaint: Complaint, actor, assignee: User, expected_version=None) -> Complaint:
     """Name the person responsible. Same assignee again is a no-op; a closed complaint is 409;
     an assignee who cannot see the project is a ValidationError."""
     from estates.access import project_in_scope
 
     if assignee is None or not assignee.is_active or not project_in_scope(assignee, complaint.project):
         raise ValidationError({"assignee": [_("This person does not work on the complaint's project.")]})
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.assignee_id == assignee.pk:
         return complaint
     if complaint.status == Status.CLOSED:
@@ -92,11 +92,11 @@ def complaint_assign(*, complaint: Complaint, actor, assignee: User) -> Complain
 
 
 @transaction.atomic
-def complaint_hold(*, complaint: Complaint, actor, reason: str) -> Complaint:
+def complaint_hold(*, complaint: Complaint, actor, reason: str, expected_version=None) -> Complaint:
     """In progress → on hold (waiting on the customer or a third party): the clocks and the tier
     ages stop. Repeating it is a no-op."""
     reason = _text(reason, field="reason", max_length=2000)
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.ON_HOLD:
         return complaint
     _require(complaint, Status.ON_HOLD, "hold")
@@ -117,10 +117,10 @@ def complaint_hold(*, complaint: Complaint, actor, reason: str) -> Complaint:
 
 
 @transaction.atomic
-def complaint_resume(*, complaint: Complaint, actor) -> Complaint:
+def complaint_resume(*, complaint: Complaint, actor, expected_version=None) -> Complaint:
     """On hold → in progress: the clocks run again and every due time is recomputed from the
     timeline (pushed back by all time held, never drifted by accumulation). Repeating it is a no-op."""
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.IN_PROGRESS:
         return complaint
     _require(complaint, Status.IN_PROGRESS, "resume")
@@ -150,7 +150,9 @@ def complaint_resume(*, complaint: Complaint, actor) -> Complaint:
     return complaint
 
 
-def complaint_resolve(*, complaint: Complaint, actor, resolution: str, compensation: Decimal | int | str = 0) -> Complaint:
+def complaint_resolve(
+    *, complaint: Complaint, actor, resolution: str, compensation: Decimal | int | str = 0, expected_version=None
+) -> Complaint:
     """In progress → resolved, with what was done and any compensation paid. Repeating it is a
     no-op. Compensation beyond the actor's authority is refused (AuthorityExceeded) after the
     complaint has been escalated one level."""
@@ -168,13 +170,16 @@ def complaint_resolve(*, complaint: Complaint, actor, resolution: str, compensat
             actor=actor,
             detail=_("Compensation of %(amount)s yuan is beyond the %(limit)s yuan this role may grant; reported upward.")
             % {"amount": compensation, "limit": limit.max_compensation},
+            expected_version=expected_version,
         )
-    return _resolve(complaint=complaint, actor=actor, resolution=resolution, compensation=compensation)
+    return _resolve(
+        complaint=complaint, actor=actor, resolution=resolution, compensation=compensation, expected_version=expected_version
+    )
 
 
 @transaction.atomic
-def _resolve(*, complaint, actor, resolution, compensation):
-    complaint = _lock(complaint)
+def _resolve(*, complaint, actor, resolution, compensation, expected_version=None):
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.RESOLVED:
         return complaint
     _require(complaint, Status.RESOLVED, "resolve")
@@ -199,7 +204,9 @@ def _resolve(*, complaint, actor, resolution, compensation):
 
 
 @transaction.atomic
-def complaint_revisit(*, complaint: Complaint, actor, satisfied: bool, score: int, note: str = "") -> Revisit:
+def complaint_revisit(
+    *, complaint: Complaint, actor, satisfied: bool, score: int, note: str = "", expected_version=None
+) -> Revisit:
     """Record the follow-up call (回访) on a resolved complaint. Each call is one record."""
     errors = {}
     if not isinstance(satisfied, bool):
@@ -210,7 +217,7 @@ def complaint_revisit(*, complaint: Complaint, actor, satisfied: bool, score: in
         errors["note"] = [_("At most %(n)s characters.") % {"n": 2000}]
     if errors:
         raise ValidationError(errors)
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status != Status.RESOLVED:
         raise InvalidTransition(_("A follow-up call is recorded on a resolved complaint."))
     user, _label = actor_parts(actor)
@@ -230,7 +237,7 @@ def complaint_revisit(*, complaint: Complaint, actor, satisfied: bool, score: in
     return revisit
 
 
-def complaint_close(*, complaint: Complaint, actor) -> Complaint:
+def complaint_close(*, complaint: Complaint, actor, expected_version=None) -> Complaint:
     """Resolved → closed. Needs a follow-up call recorded since the resolution and, for a major
     complaint, a case write-up. Closing a tier beyond the actor's authority escalates and is refused.
     Repeating it is a no-op."""
@@ -242,13 +249,14 @@ def complaint_close(*, complaint: Complaint, actor) -> Complaint:
             actor=actor,
             detail=_("Closing a %(severity)s complaint is beyond this role's authority; reported upward.")
             % {"severity": Severity(current.severity).label},
+            expected_version=expected_version,
         )
-    return _close(complaint=complaint, actor=actor)
+    return _close(complaint=complaint, actor=actor, expected_version=expected_version)
 
 
 @transaction.atomic
-def _close(*, complaint, actor):
-    complaint = _lock(complaint)
+def _close(*, complaint, actor, expected_version=None):
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.CLOSED:
         return complaint
     _require(complaint, Status.CLOSED, "close")
@@ -271,11 +279,11 @@ def _close(*, complaint, actor):
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint: Complaint, actor, reason: str) -> Complaint:
+def complaint_reopen(*, complaint: Complaint, actor, reason: str, expected_version=None) -> Complaint:
     """Resolved or closed → in progress: a re-complaint after handling, so the severity becomes
     at least important. Repeating it (already in progress) is a no-op."""
     reason = _text(reason, field="reason", max_length=2000)
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.IN_PROGRESS:
         return complaint
     _require(complaint, Status.IN_PROGRESS, "reopen")
@@ -306,11 +314,11 @@ def complaint_reopen(*, complaint: Complaint, actor, reason: str) -> Complaint:
     return complaint
 
 
-def complaint_escalate(*, complaint: Complaint, actor, reason: str) -> Escalation:
+def complaint_escalate(*, complaint: Complaint, actor, reason: str, expected_version=None) -> Escalation:
     """Send the complaint one level up the ladder by hand, with a reason. 409 at the top or when closed."""
     reason = _text(reason, field="reason", max_length=2000)
     with transaction.atomic():
-        locked = _lock(complaint)
+        locked = _lock(complaint, expected_version)
         if locked.status == Status.CLOSED:
             raise InvalidTransition(_("A closed complaint cannot be escalated."))
         result = escalation.escalate_one(complaint=locked, actor=actor, reason=Escalation.Reason.MANUAL, detail=reason)
@@ -320,7 +328,7 @@ def complaint_escalate(*, complaint: Complaint, actor, reason: str) -> Escalatio
 
 
 @transaction.atomic
-def complaint_set_severity(*, complaint: Complaint, actor, severity: int, reason: str) -> Complaint:
+def complaint_set_severity(*, complaint: Complaint, actor, severity: int, reason: str, expected_version=None) -> Complaint:
     """A manager sets the tier by hand, with a reason (the only way a tier goes down).
     Same tier is a no-op; roles without the right get AuthorityExceeded."""
     reason = _text(reason, field="reason", max_length=2000)
@@ -329,7 +337,7 @@ def complaint_set_severity(*, complaint: Complaint, actor, severity: int, reason
     limit = _authority(actor)
     if limit is not None and not limit.may_set_severity:
         raise AuthorityExceeded(_("Only a customer-relations manager may set the severity by hand."))
-    complaint = _lock(complaint)
+    complaint = _lock(complaint, expected_version)
     if complaint.status == Status.CLOSED:
         raise InvalidTransition(_("A closed complaint's severity cannot be changed."))
     changed = _change_severity(complaint, new=severity, actor=actor, kind=Event.Kind.SEVERITY_SET, detail=reason)

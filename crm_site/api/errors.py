@@ -9,7 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from estates.workflow import InvalidTransition
+from estates.workflow import InvalidTransition, StaleVersion
 
 
 def _django_validation_detail(exc: DjangoValidationError):
@@ -19,6 +19,8 @@ def _django_validation_detail(exc: DjangoValidationError):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, StaleVersion):  # an If-Match that no longer holds (crm_site/api/versioning.py)
+        return Response({"detail": exc.message}, status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, InvalidTransition):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from estates.spreadsheets import safe_cell
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEAD_FILL = PatternFill("solid", fgColor="E6F0F4")
 
@@ -20,7 +22,9 @@ def _cell(value):
         return float(value)
     if value is None:
         return ""
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, str):
+        return safe_cell(value)  # project names and the like: never a formula (estates/spreadsheets.py)
+    if isinstance(value, (int, float)):
         return value
     return str(value)
 

@@ -8,6 +8,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm_site.api import versioning
 from estates.serializers import ProjectRefField
 
 from .. import selectors, services
@@ -122,7 +123,9 @@ class RiskItemDetailApi(APIView):
     @extend_schema(responses={200: RiskItemDetailSerializer, 404: NOT_FOUND}, operation_id="risk_items_retrieve")
     def get(self, request, pk):
         item = selectors.risk_item_get(actor=request.user, pk=pk)
-        return Response(RiskItemDetailSerializer(item, context={"request": request}).data)
+        response = Response(RiskItemDetailSerializer(item, context={"request": request}).data)
+        response["ETag"] = versioning.etag(item.version)  # for If-Match on the update (optimistic locking)
+        return response
 
 
 class RiskItemCloseApi(APIView):
@@ -192,7 +195,8 @@ class RiskItemUpdateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT},
+        parameters=[versioning.IF_MATCH],
+        responses={200: RiskItemDetailSerializer, 400: None, 404: NOT_FOUND, 409: CONFLICT, 412: versioning.PRECONDITION_FAILED},
         operation_id="risk_items_update",
     )
     def post(self, request, pk):
@@ -200,8 +204,11 @@ class RiskItemUpdateApi(APIView):
         data = _valid(self.InputSerializer, request)
         if "owner" in data:
             data["owner"] = owner_from_username(item.project, data["owner"])
-        item = services.risk_item_update(item=item, actor=request.user, **data)
-        return Response(RiskItemDetailSerializer(item, context={"request": request}).data)
+        expected = versioning.expected_versions(request)  # optional If-Match: 412 if the item changed since
+        item = services.risk_item_update(item=item, actor=request.user, expected_version=expected, **data)
+        response = Response(RiskItemDetailSerializer(item, context={"request": request}).data)
+        response["ETag"] = versioning.etag(item.version)
+        return response
 
 
 class RiskItemFollowUpApi(APIView):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from estates.models import Project, User
 from estates.notifications import notify
-from estates.workflow import InvalidTransition, require_transition
+from estates.workflow import InvalidTransition, StaleVersion, require_transition
 
 from ..models import Event, RiskItem
 from .checks import require_choice, require_future_deadline, require_owner, require_text
@@ -103,18 +103,26 @@ def risk_item_open(
 
 
 @transaction.atomic
-def risk_item_update(*, item: RiskItem, actor, **changes) -> RiskItem:
+def risk_item_update(*, item: RiskItem, actor, expected_version=None, **changes) -> RiskItem:
     """Change the measures, owner, deadline, level or wording of an active item.
 
     Only ``EDITABLE_FIELDS`` may change; a new deadline must not be in the past, and moving the
     deadline clears the escalation so that the new deadline is chased afresh. Fields that do not
     change are ignored; when nothing changes no event is written (repeating is harmless).
-    Raises InvalidTransition on a closed item, ValidationError on bad values (nothing written).
+    Raises InvalidTransition on a closed item, ValidationError on bad values (nothing written),
+    StaleVersion when ``expected_version`` (the form's or If-Match's: an int or a collection of
+    ints) is no longer the item's — someone saved in between (optimistic locking).
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     item = RiskItem.objects.select_for_update().select_related("project").get(pk=item.pk)
+    if expected_version is not None:
+        expected = {expected_version} if isinstance(expected_version, int) else set(expected_version)
+        if item.version not in expected:
+            raise StaleVersion(
+                _("This risk item was changed by someone else after you opened it. Review the current state and save again.")
+            )
     if not item.is_active:
         raise InvalidTransition(_("A closed risk item cannot be edited; reopen it first."))
     changed = [f for f, v in changes.items() if (item.owner if f == "owner" else getattr(item, f)) != v]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from estates import selectors as estates_selectors
-from estates.workflow import InvalidTransition
+from estates.workflow import InvalidTransition, StaleVersion
 
 from .. import exports, forms, selectors, services
 from ..models import Event, RiskItem
@@ -111,10 +111,11 @@ def item_new(request, code):
 def item_detail(request, pk):
     item = selectors.risk_item_get(actor=request.user, pk=pk)
     owners = selectors.owner_choices(project=item.project)
-    edit = forms.RiskItemForm(
+    edit = forms.RiskItemEditForm(
         initial={
             **{f: getattr(item, f) for f in ("title", "level", "source", "customer_view", "deadline", "description", "measures")},
             "owner": item.owner_id,
+            "version": item.version,
         },
         owners=owners,
     )
@@ -127,7 +128,7 @@ def _item_page(request, item, *, status=200, **form_overrides):
         "today": timezone.localdate(),
         "overdue_days": selectors.overdue_since(item),
         "events": selectors.events_for(subject=Event.Subject.ITEM, subject_id=item.pk),
-        "edit": forms.RiskItemForm(owners=selectors.owner_choices(project=item.project)),
+        "edit": forms.RiskItemEditForm(owners=selectors.owner_choices(project=item.project), initial={"version": item.version}),
         "close_form": forms.CloseForm(),
         "reopen_form": forms.ReopenForm(),
         "follow_form": forms.FollowUpForm(),
@@ -147,8 +148,10 @@ def item_action(request, pk, action):
         "start": (None, None, lambda d: services.risk_item_start(item=item, actor=request.user)),
     }
     if action == "update":
-        form = forms.RiskItemForm(request.POST, owners=selectors.owner_choices(project=item.project))
-        call = lambda d: services.risk_item_update(item=item, actor=request.user, **d)  # noqa: E731
+        form = forms.RiskItemEditForm(request.POST, owners=selectors.owner_choices(project=item.project))
+        call = lambda d: services.risk_item_update(  # noqa: E731
+            item=item, actor=request.user, expected_version=d.pop("version", None), **d
+        )
         key = "edit"
     elif action in specs:
         form_class, key, call = specs[action]
@@ -162,6 +165,14 @@ def item_action(request, pk, action):
     except ValidationError as exc:
         _attach(form, exc)
         return _item_page(request, item, status=400, **{key: form})
+    except StaleVersion as exc:
+        # Someone saved first: the current item, the user's input kept, the version moved on.
+        item = selectors.risk_item_get(actor=request.user, pk=pk)
+        form.data = form.data.copy()
+        form.data["version"] = str(item.version)
+        form.add_error(None, exc.message)
+        messages.error(request, exc.message)
+        return _item_page(request, item, status=409, **{key: form})
     except InvalidTransition as exc:
         messages.error(request, exc.message)
     else:

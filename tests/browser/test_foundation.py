@@ -1,7 +1,7 @@
 import pytest
 
 from estates.models import Role
-from tests.browser.conftest import shot
+from tests.browser_support import shot
 from tests.factories import ContractFactory, CustomerFactory, UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,42 +1,21 @@
 """A hotline complaint from intake to closure in a real browser, with screenshots."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 from complaints.models import Complaint
 from estates.models import Role
+from tests.browser_support import SCREENSHOTS, new_page
 from tests.factories import ContractFactory, CustomerFactory, UnitFactory, UserFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.console_errors = errors
-        yield page
-        browser.close()
+def page(chromium):
+    """The shared chromium launch (tests/conftest.py), a slightly taller page."""
+    return new_page(chromium, viewport={"width": 1366, "height": 900})
 
 
 def shot(page, name):

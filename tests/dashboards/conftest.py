@@ -1,7 +1,5 @@
 import pytest
 
-from tests.browser.conftest import browser_page  # noqa: F401 - the shared chromium fixture, for test_browser.py
-
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

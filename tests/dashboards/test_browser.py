@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from crm_site.dashboards import sections
 from estates.models import Role
-from tests.browser.conftest import shot
+from tests.browser_support import shot
 from tests.dashboards.factories import demo_portfolio
 from tests.factories import UserFactory
 

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from defects.models import Defect, HandbookEntry, PreventionChecklistItem, Tag
 from estates.models import Role
-from tests.browser.conftest import browser_page, shot  # noqa: F401  (fixture)
+from tests.browser_support import shot
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 
 from . import sj01
@@ -24,7 +24,7 @@ def act(page, name: str, fields: dict | None = None):
         form.locator(f"button[data-action='{name}']").click()
 
 
-def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_page, live_server, settings, tmp_path):  # noqa: F811
+def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_page, live_server, settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
     photo = tmp_path / "skylight.jpg"
@@ -139,7 +139,7 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     assert page.console_errors == []
 
 
-def test_defect_reported_from_an_owner_complaint(browser_page, live_server):  # noqa: F811
+def test_defect_reported_from_an_owner_complaint(browser_page, live_server):
     from complaints import services as complaint_services
     from tests.factories import UnitFactory
 

@@ -30,10 +30,9 @@ COVERED = {
     "risk.daily_reminders": "tests/risk/test_tasks.py::test_two_sweeps_at_once_escalate_once",
     "defects.chase_overdue": "tests/defects/test_tasks.py::test_two_sweeps_at_once_notify_once",
     "satisfaction.daily_run": "tests/satisfaction/test_tasks.py::test_two_runs_at_once_invite_and_send_each_owner_exactly_once, "
-    "tests/satisfaction/test_complaint_surveys.py::test_two_runs_at_once_survey_each_closed_complaint_once",
-    # Landed at the end of this pass: named here so the registry test passes, NOT yet proved twice
-    # at once by a test of their own (docs/trust.md, "Not done yet").
-    "crm_site.tasks.monthly_reports_build_due": "TODO: two at once on PostgreSQL",
+    "tests/satisfaction/test_complaint_surveys.py::test_two_runs_at_once_survey_each_closed_complaint_once, "
+    "test_periodic_jobs_twice.py::test_two_daily_runs_at_once_remind_each_owner_once_and_expire_each_invitation_once",
+    "crm_site.tasks.monthly_reports_build_due": "test_periodic_jobs_twice.py::test_two_monthly_report_runs_at_once_store_one_report_per_project_and_notify_once",
     "defects.refresh_prevention_checklists": "no notification; unique (project, entry) + ignore_conflicts (idempotent by constraint)",
 }
 
@@ -123,8 +122,9 @@ def test_two_pending_mail_runs_at_once_send_each_notification_once(postgres_only
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_connection_killed_mid_sweep_leaves_no_partial_escalation(postgres_only, complaint_rules, project, manager,
-                                                                     monkeypatch):
+def test_a_connection_killed_mid_sweep_leaves_no_partial_escalation(
+    postgres_only, complaint_rules, project, manager, monkeypatch
+):
     """pg_terminate_backend from another connection while a batch is being written: the sweep
     raises, the batch's transaction is gone (no escalation, event, outbox row or level), and the
     next run (beat's next minute, or a retry) escalates each complaint exactly once."""

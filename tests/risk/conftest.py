@@ -2,7 +2,6 @@ import importlib
 
 import pytest
 
-from tests.browser.conftest import browser_page  # noqa: F401 - the shared Playwright fixture, for test_browser
 from tests.risk.factories import gm_for
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from estates.models import Milestone, Role
 from risk import services
 from risk.models import Review
-from tests.browser.conftest import SCREENSHOTS, shot
+from tests.browser_support import SCREENSHOTS, shot
 from tests.factories import ProjectFactory, UserFactory
 from tests.risk.factories import answer_all, dept, gm_for
 

@@ -1,7 +1,6 @@
 """An owner answers on a phone in headless Chromium; the results page then shows the answer."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -9,34 +8,14 @@ from django.utils import timezone
 from estates.models import Role
 from satisfaction import services
 from satisfaction.models import FollowUp, Invitation, Response
+from tests.browser_support import SCREENSHOTS
 from tests.factories import UserFactory
 
 from .conftest import handover_for, make_contract
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

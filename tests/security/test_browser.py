@@ -4,13 +4,11 @@ import os
 
 import pytest
 
-from tests.browser import conftest as browser_conftest
-from tests.browser.conftest import shot
+from tests.browser_support import shot
 from tests.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-browser_page = browser_conftest.browser_page  # the shared chromium fixture
 
 
 def test_a_locked_login_says_so_plainly(browser_page, live_server, project, settings):

@@ -1,7 +1,6 @@
 """Screenshots of the segments page (profiles, shares against the seed's reference) and a parcel."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -9,33 +8,30 @@ from django.test import Client
 
 from segments import services
 from segments.fixtures.seed import TIANJIN_PARCEL
+from tests.browser_support import SCREENSHOTS as SHOTS
+from tests.browser_support import new_page
 from tests.segments.conftest import buyer_in, reseed
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server, manager):
-    from playwright.sync_api import sync_playwright
-
+def page(chromium, live_server, manager):
+    """The shared chromium launch (tests/conftest.py), logged in by session cookie."""
     reseed("segments", "0002_seed")
     client = Client()
     client.force_login(manager)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-        pg = context.new_page()
-        pg.base = live_server.url
-        yield pg
-        browser.close()
+    pg = new_page(
+        chromium,
+        viewport={"width": 1400, "height": 1000},
+        timezone_id=None,
+        cookies=[{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}],
+    )
+    pg.base = live_server.url
+    return pg
 
 
 def test_screenshot_of_segments_with_shares_chart(page, project):

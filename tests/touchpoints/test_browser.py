@@ -1,49 +1,36 @@
 """Screenshots of the catalogue, a project's coverage and a customer's contact timeline."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser_support import SCREENSHOTS as SHOTS
+from tests.browser_support import new_page
 from touchpoints import services
 from touchpoints.models import SensitivityPoint, Touchpoint
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server, staff, seeded_catalogue):
-    from playwright.sync_api import sync_playwright
-
+def page(chromium, live_server, staff, seeded_catalogue):
+    """The shared chromium launch (tests/conftest.py), logged in by session cookie."""
     client = Client()
     client.force_login(staff)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-        pg = context.new_page()
-        errors = []
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.base = live_server.url
-        pg.console_errors = errors
-        yield pg
-        browser.close()
+    pg = new_page(
+        chromium,
+        viewport={"width": 1400, "height": 1000},
+        timezone_id=None,
+        cookies=[{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}],
+    )
+    pg.base = live_server.url
+    return pg
 
 
 def test_screenshot_of_the_catalogue(page):
