@@ -22,8 +22,9 @@ import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
 
+from .spreadsheets import safe_cell as text_cell
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
@@ -31,7 +32,7 @@ def safe_cell(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return text_cell(value)  # the one rule for text in every export (estates/spreadsheets.py)
     if isinstance(value, bool):
         return value
     if isinstance(value, Decimal):
