@@ -27,13 +27,8 @@ from django.utils.regex_helper import normalize
 PUBLIC_NAMES = {"login", "logout", "set_language", "healthz", "api-schema", "api-docs", "admin:login", "admin:logout"}
 PUBLIC_NAME_PREFIX = "public-"
 
-SAMPLES = {
-    "int": "987654",
-    "str": "no-such-thing",
-    "slug": "no-such-thing",
-    "path": "987654",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-}
+SAMPLES = {"int": "987654", "str": "no-such-thing", "slug": "no-such-thing", "path": "987654",
+           "uuid": "00000000-0000-0000-0000-000000000000"}
 _CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>\w+)>")
 
 
