@@ -53,9 +53,12 @@ def _validate_filing(
         errors["project"] = [_("This field is required.")]
     if unit is not None and project is not None and unit.project_id != project.pk:
         errors["unit"] = [_("The unit belongs to another project.")]
-    if customer is not None and project is not None and not Contract.objects.filter(project=project, customers=customer).exists():
-        # Even for a caller who may see both projects: the complaint would carry the other project's owner.
-        errors["customer"] = [_("The customer holds no contract in this project.")]
+    if customer is not None and project is not None:
+        # Another project's owner, even for a caller who may see both: the complaint would carry (and show
+        # this project's staff) the other project's customer. A customer of no project yet is allowed.
+        owns_in = set(Contract.objects.filter(customers=customer).values_list("project_id", flat=True))
+        if owns_in and project.pk not in owns_in:
+            errors["customer"] = [_("The customer holds no contract in this project.")]
     if len(contact_name or "") > 100:
         errors["contact_name"] = [_("At most %(n)s characters.") % {"n": 100}]
     if len(contact_phone or "") > 20:
