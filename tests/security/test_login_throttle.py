@@ -200,7 +200,6 @@ def test_the_load_runs_login_anomaly_was_one_account_logging_in_25_times_at_once
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # the real hasher: checks take time
     UserFactory(username="shared")
     same_account = _parallel_logins(["shared"] * 12, PASSWORD)
-    print("same account, 12 at once: refused", sum(1 for r in same_account if not r[1]))
     assert len(same_account) == 12
     refused = [r for r in same_account if not r[1]]
     assert refused and all((status, locked) == (200, True) for status, _in, locked in refused)
