@@ -23,30 +23,44 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_site.settings")
 
 
-def setup_actors():
+PASSWORD = "load-run-Passw0rd!"  # noqa: S105 -- the load run's own throwaway accounts
+
+
+def setup_actors(browsers: int):
+    """One account per browser user: the login throttle keys on (username, address), and every user
+    here shares the loopback address. With one shared account, 25 logins at the same instant had
+    more than LOGIN_THROTTLE_FAILURES password checks of one pair in flight, and the throttle
+    (rightly: it counts an attempt before checking it) refused the rest as locked (docs/trust.md)."""
     import django
 
     django.setup()
-    from estates.models import Project, Role, User
+    from estates.models import LoginThrottle, Project, Role, User
     from estates.services import api_client_create
 
     project = Project.objects.order_by("pk").first()
-    user, _ = User.objects.get_or_create(username="load_staff", defaults={"role": Role.CR_STAFF})
-    user.set_password("load-run-Passw0rd!")
-    user.is_active = True
-    user.save()
-    user.projects.add(project)
+    usernames = []
+    for i in range(browsers):
+        user, _ = User.objects.get_or_create(username=f"load_staff_{i}", defaults={"role": Role.CR_STAFF})
+        user.set_password(PASSWORD)
+        user.is_active = True
+        user.save()
+        user.projects.add(project)
+        usernames.append(user.username)
+    LoginThrottle.objects.filter(username__startswith="load_staff").delete()  # a fresh start for each run
     _client, key = api_client_create(name=f"load-{int(time.time())}", project_codes=[project.code])
-    return project.code, key
+    return project.code, key, usernames
 
 
-def staff_user(base, stop, record):
+def staff_user(base, stop, record, username):
     s = requests.Session()
     s.get(f"{base}/accounts/login/")
-    r = s.post(f"{base}/accounts/login/", data={"username": "load_staff", "password": "load-run-Passw0rd!",
+    r = s.post(f"{base}/accounts/login/", data={"username": username, "password": PASSWORD,
                                                  "csrfmiddlewaretoken": s.cookies.get("csrftoken", "")},
                headers={"Referer": f"{base}/accounts/login/"}, allow_redirects=False)
     record("login", r.status_code, r.elapsed.total_seconds())
+    if r.status_code != 302:  # the form again: the pages below would all be redirects to the login page
+        record("login refused", r.status_code, 0.0)
+        return
     pages = ["/", "/complaints/", "/risk/items/", "/complaints/kpis/"]
     while not stop.is_set():
         path = random.choice(pages)
@@ -85,7 +99,7 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=120)
     args = parser.parse_args()
-    code, key = setup_actors()
+    code, key, usernames = setup_actors((args.users + 1) // 2)
     lock, timings, statuses = threading.Lock(), defaultdict(list), defaultdict(lambda: defaultdict(int))
 
     def record(kind, status, seconds):
@@ -94,7 +108,7 @@ def main():
             statuses[kind][status] += 1
 
     stop = threading.Event()
-    threads = [threading.Thread(target=staff_user, args=(args.base, stop, record)) if i % 2 == 0
+    threads = [threading.Thread(target=staff_user, args=(args.base, stop, record, usernames[i // 2])) if i % 2 == 0
                else threading.Thread(target=api_user, args=(args.base, stop, record, code, key)) for i in range(args.users)]
     for t in threads:
         t.start()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from estates.models import Customer, Department, Project, Unit, User
+from estates.models import Contract, Customer, Department, Project, Unit, User
 
 from .. import clusters, escalation, rules, sla
 from ..models import (
@@ -53,6 +53,12 @@ def _validate_filing(
         errors["project"] = [_("This field is required.")]
     if unit is not None and project is not None and unit.project_id != project.pk:
         errors["unit"] = [_("The unit belongs to another project.")]
+    if customer is not None and project is not None:
+        # Another project's owner, even for a caller who may see both: the complaint would carry (and show
+        # this project's staff) the other project's customer. A customer of no project yet is allowed.
+        owns_in = set(Contract.objects.filter(customers=customer).values_list("project_id", flat=True))
+        if owns_in and project.pk not in owns_in:
+            errors["customer"] = [_("The customer holds no contract in this project.")]
     if len(contact_name or "") > 100:
         errors["contact_name"] = [_("At most %(n)s characters.") % {"n": 100}]
     if len(contact_phone or "") > 20:

@@ -250,6 +250,7 @@ def test_customer_page_panel_lists_the_customers_complaints(staff_client, projec
     unit = unit_in(project)
     customer = CustomerFactory()
     ContractFactory(unit=unit, customers=[customer])
+    ContractFactory(unit=unit_in(other_project), customers=[customer])  # owns in both (filing checks it)
     mine = file_complaint(project=project, customer=customer, title="我的投诉")
     file_complaint(project=other_project, customer=customer, title="别处投诉")
     html = staff_client.get(f"/customers/{customer.pk}/").content.decode()

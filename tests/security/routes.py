@@ -88,12 +88,17 @@ def all_routes() -> list[Route]:
     return routes
 
 
+def _app_modules() -> list:
+    return [
+        importlib.import_module(f"tests.{module_file.parent.name}.scope_factories")
+        for module_file in sorted(Path(__file__).resolve().parents[1].glob("*/scope_factories.py"))
+        if module_file.parent.name != "security"
+    ]
+
+
 def _app_registrations() -> tuple[dict[str, Callable], set[str], dict[str, str], dict[str, str]]:
     factories, public, unscoped, roles = dict(ESTATES_FACTORIES), set(), {}, {}
-    for module_file in sorted(Path(__file__).resolve().parents[1].glob("*/scope_factories.py")):
-        if module_file.parent.name == "security":
-            continue
-        module = importlib.import_module(f"tests.{module_file.parent.name}.scope_factories")
+    for module in _app_modules():
         factories.update(getattr(module, "FACTORIES", {}))
         public |= set(getattr(module, "PUBLIC", ()))
         unscoped.update(getattr(module, "UNSCOPED", {}))
@@ -166,6 +171,26 @@ def registered_unscoped() -> dict[str, str]:
     """Object routes that address nothing of a project (group-wide catalogues), with the reason."""
     registered_factories()
     return _REGISTRY[2]
+
+
+def registered_listings() -> dict:
+    """List routes and how to read them (tests/security/listings.py, plus apps' ``LISTINGS``)."""
+    from .listings import LISTINGS
+
+    found = dict(LISTINGS)
+    for module in _app_modules():
+        found.update(getattr(module, "LISTINGS", {}))
+    return found
+
+
+def registered_not_lists() -> dict[str, str]:
+    """Routes without an object id that list no project data, with the reason."""
+    from .listings import NOT_LISTS
+
+    found = dict(NOT_LISTS)
+    for module in _app_modules():
+        found.update(getattr(module, "NOT_LISTS", {}))
+    return found
 
 
 def registered_roles() -> dict[str, str]:

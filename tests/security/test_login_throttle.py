@@ -159,3 +159,53 @@ def test_fifty_parallel_claims_grant_exactly_n(limit):
     assert granted.count(True) == limit
     row = LoginThrottle.objects.get(username="victim")
     assert (row.failures, row.locked_until is not None) == (limit, True)
+
+
+def _parallel_logins(usernames, password, address="127.0.0.1"):
+    """Log each username in from one address at the same instant; [(status, logged in, says locked)]."""
+    barrier = threading.Barrier(len(usernames))
+    results, lock = [], threading.Lock()
+
+    def attempt(username):
+        try:
+            barrier.wait()
+            client, response = _login(username, password, address)
+            with lock:
+                results.append((response.status_code, "_auth_user_id" in client.session, _says_locked(response)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in usernames]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_load_runs_login_anomaly_was_one_account_logging_in_25_times_at_once(limit, settings):
+    """docs/trust.md, load run: 10 of 25 browser logins got the form back. Cause: all 25 used ONE
+    account from ONE address (loopback) at the same instant (here: 12 at once). Each attempt claims a slot before its
+    password is checked (that is what makes 50 parallel wrong attempts count exactly 5), so while 5
+    PBKDF2 checks are in flight the 6th attempt of the pair is refused as locked, even with the right
+    password. Distinct accounts from one address are not throttled together (the key is the pair)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrency")
+    from django.conf import global_settings
+
+    from tests.factories import UserFactory
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # the real hasher: checks take time
+    UserFactory(username="shared")
+    same_account = _parallel_logins(["shared"] * 12, PASSWORD)
+    assert len(same_account) == 12
+    refused = [r for r in same_account if not r[1]]
+    assert refused and all((status, locked) == (200, True) for status, _in, locked in refused)
+    assert len(refused) <= 12 - limit  # at least the first five checks were let through
+    assert LoginThrottle.objects.get(username="shared").locked_until is None  # the successes cleared it
+
+    users = [UserFactory(username=f"browser{i}").username for i in range(12)]
+    distinct = _parallel_logins(users, PASSWORD)
+    assert sorted(distinct) == [(302, True, False)] * 12
