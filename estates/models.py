@@ -187,7 +187,14 @@ class Contract(TimeStamped):
 
     class Meta:
         ordering = ["-signed_on", "pk"]
-        indexes = [models.Index(fields=["project", "handover_on"], name="contract_project_handover")]
+        indexes = [
+            models.Index(fields=["project", "handover_on"], name="contract_project_handover"),
+            # The dashboards' portfolio counts and owners (active contracts by project, handover and
+            # signing dates, joined to their customers by id) read this index alone (index-only).
+            models.Index(
+                fields=["project", "status", "handover_on"], include=["signed_on", "id"], name="contract_project_status"
+            ),
+        ]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
 
@@ -400,7 +407,9 @@ class OutboxEvent(models.Model):
 class WebhookSubscription(TimeStamped):
     """An API client's endpoint for a set of events in its project scope."""
 
-    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhook_subscriptions", verbose_name=_("API client"))
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="webhook_subscriptions", verbose_name=_("API client")
+    )
     url = models.URLField(_("URL"), max_length=500)
     # Shared with the receiver, who needs it in clear to check signatures; shown once, never listed.
     secret = models.CharField(_("secret"), max_length=128)

@@ -303,6 +303,11 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["project", "wave", "submitted_at"], name="sat_response_scores"),
             models.Index(fields=["submitted_at"], name="sat_response_period"),
+            # The group dashboard's headline scores per project (``satisfaction_project_summary``)
+            # read this narrow index alone instead of every response row (index-only).
+            models.Index(
+                fields=["project"], include=["overall", "recommend", "repurchase", "id"], name="sat_response_project_scores"
+            ),
         ]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
@@ -399,3 +404,46 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+TALLY_FIELDS = (
+    "sent",
+    "responses",
+    "overall_sum",
+    "overall_n",
+    "satisfied",
+    "recommend_n",
+    "promoters",
+    "detractors",
+    "repurchase_n",
+    "repurchase_yes",
+)
+
+
+class ProjectTally(models.Model):
+    """Additive all-time survey counts of one project, for the group dashboard (docs/dashboards.md).
+
+    Append-only deltas written by database triggers (migration 0005) in the same transaction as
+    any insert, update or delete of an invitation or a response: a project's figures are the SUM
+    of its rows, exact at every moment. No unique key, so concurrent writers never wait on each
+    other; ``selectors.tallies_compact`` folds the rows into one per project now and then.
+    ``sent`` counts invitations with ``sent_at``; the others count responses (``satisfied``,
+    ``promoters``, ``detractors`` with the thresholds of ``rules``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    sent = models.BigIntegerField(default=0)
+    responses = models.BigIntegerField(default=0)
+    overall_sum = models.BigIntegerField(default=0)
+    overall_n = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    recommend_n = models.BigIntegerField(default=0)
+    promoters = models.BigIntegerField(default=0)
+    detractors = models.BigIntegerField(default=0)
+    repurchase_n = models.BigIntegerField(default=0)
+    repurchase_yes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("survey tally")
+        verbose_name_plural = _("survey tallies")

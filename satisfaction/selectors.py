@@ -22,7 +22,20 @@ from estates.access import get_in_scope_or_404, scope_to_actor
 from estates.models import Project
 
 from . import rules
-from .models import Answer, Dimension, Event, FollowUp, Invitation, Question, Response, Run, SurveyTemplate, Wave
+from .models import (
+    TALLY_FIELDS,
+    Answer,
+    Dimension,
+    Event,
+    FollowUp,
+    Invitation,
+    ProjectTally,
+    Question,
+    Response,
+    Run,
+    SurveyTemplate,
+    Wave,
+)
 
 GROUPINGS = ("project", "wave", "dimension", "period", "segment")
 
@@ -335,27 +348,46 @@ def headline(
 
 
 def satisfaction_project_summary(*, actor, projects: list[Project] | None = None) -> dict[int, dict]:
-    """Headline scores per project for the dashboards, in three queries whatever the number of projects.
+    """Headline scores per project for the dashboards, in two queries whatever the number of projects.
 
     Returns ``{project_id: {"responses", "sent", "response_rate", "satisfaction_index",
     "share_satisfied", "recommend_score", "repurchase_intent", "open_follow_ups"}}`` for the
     projects in the actor's scope (narrowed to ``projects`` when given) that have any survey data.
+
+    The all-time response and sent counts come from the trigger-kept tallies (``ProjectTally``:
+    a few rows per project, exact at every moment) instead of aggregating every response and
+    sent invitation; ``tests/satisfaction/test_tallies.py`` holds them to that aggregate.
     """
-    responses = scope_to_actor(Response.objects.all(), actor)
-    sent = scope_to_actor(Invitation.objects.filter(sent_at__isnull=False), actor)
+    tallies = scope_to_actor(ProjectTally.objects.all(), actor)
     follow_ups = scope_to_actor(FollowUp.objects.exclude(status=FollowUp.Status.CLOSED), actor)
     if projects is not None:
         ids = [p.pk for p in projects]
-        responses, sent, follow_ups = (qs.filter(project_id__in=ids) for qs in (responses, sent, follow_ups))
-    agg = {a["project"]: a for a in responses.values("project").annotate(**_RESPONSE_AGGREGATES)}
-    sent_by = dict(sent.values("project").annotate(n=Count("*")).values_list("project", "n"))  # index-only
+        tallies, follow_ups = (qs.filter(project_id__in=ids) for qs in (tallies, follow_ups))
+    sums = {
+        row["project"]: row
+        for row in tallies.order_by().values("project").annotate(**{f"t_{c}": Sum(c) for c in TALLY_FIELDS})
+        if row["t_responses"] or row["t_sent"]
+    }
     open_by = dict(follow_ups.values("project").annotate(n=Count("pk")).values_list("project", "n"))
     empty = dict.fromkeys(_RESPONSE_AGGREGATES, 0) | {"avg_overall": None}
     out = {}
-    for pk in set(agg) | set(sent_by) | set(open_by):
-        row = _row(pk, "", agg.get(pk, empty), sent_by.get(pk, 0))
+    for pk in set(sums) | set(open_by):
+        t = sums.get(pk)
+        agg = _tally_aggregates(t) if t else empty
+        row = _row(pk, "", agg, t["t_sent"] if t else 0)
         out[pk] = {k: v for k, v in row.__dict__.items() if k not in ("key", "label")} | {"open_follow_ups": open_by.get(pk, 0)}
     return out
+
+
+def _tally_aggregates(t: dict) -> dict:
+    """``_RESPONSE_AGGREGATES`` computed from summed tallies (AVG = sum / count of the answers)."""
+    agg = {
+        k: t[f"t_{k}"]
+        for k in ("overall_n", "satisfied", "recommend_n", "promoters", "detractors", "repurchase_n", "repurchase_yes")
+    }
+    agg["n"] = t["t_responses"]
+    agg["avg_overall"] = t["t_overall_sum"] / t["t_overall_n"] if t["t_overall_n"] else None
+    return agg
 
 
 WAVE_COLUMNS = ("wave", "wave__order", "wave__code", "wave__name")

@@ -951,3 +951,51 @@ def template_question_revise(
 def token_for(invitation: Invitation) -> str:
     """The owner's link token (staff copy it for a phone call, the demo prints it)."""
     return make_token(invitation_id=invitation.pk, closes_on=invitation.closes_on)
+
+
+# --- survey tallies (the group dashboard's counts; models.ProjectTally) --------------------------
+
+TALLY_LOCK_KEY = 7_402_117  # pg advisory lock: one compaction at a time
+
+
+def tallies_compact() -> dict:
+    """Fold the tally deltas the triggers appended into one row per project; returns
+    ``{"skipped": bool, "rows": n}`` (rows folded).
+
+    Sums are unchanged by construction, so readers get the same figures before, during and after.
+    PostgreSQL: one statement (``DELETE … RETURNING`` feeding the ``INSERT``, one snapshot), under
+    a try-advisory lock so that a second run at the same time returns at once; a delta committed
+    meanwhile is not in that snapshot and stays for the next run. SQLite: the transaction holds the
+    database's write lock from its first statement, so the sum and the delete see the same rows.
+    """
+    from django.db import connection
+
+    from .models import TALLY_FIELDS, ProjectTally
+
+    table = ProjectTally._meta.db_table
+    cols = ", ".join(TALLY_FIELDS)
+    sums = ", ".join(f"SUM({c})" for c in TALLY_FIELDS)
+    nonzero = " OR ".join(f"SUM({c}) <> 0" for c in TALLY_FIELDS)
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [TALLY_LOCK_KEY])
+            if not cur.fetchone()[0]:
+                return {"skipped": True, "rows": 0}
+            cur.execute(
+                f"WITH gone AS (DELETE FROM {table} RETURNING *), "  # noqa: S608 - names are ours
+                f"kept AS (INSERT INTO {table} (project_id, {cols}) "
+                f"SELECT project_id, {sums} FROM gone GROUP BY project_id HAVING {nonzero}) "
+                "SELECT COUNT(*) FROM gone"
+            )
+            return {"skipped": False, "rows": cur.fetchone()[0]}
+        cur.execute(f"SELECT MAX(id), COUNT(*) FROM {table}")  # noqa: S608 - names are ours
+        last, rows = cur.fetchone()
+        if not rows:
+            return {"skipped": False, "rows": 0}
+        cur.execute(
+            f"INSERT INTO {table} (project_id, {cols}) SELECT project_id, {sums} FROM {table} "  # noqa: S608 - ours
+            f"WHERE id <= %s GROUP BY project_id HAVING {nonzero}",
+            [last],
+        )
+        cur.execute(f"DELETE FROM {table} WHERE id <= %s", [last])  # noqa: S608 - names are ours
+        return {"skipped": False, "rows": rows}
