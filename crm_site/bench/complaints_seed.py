@@ -9,7 +9,7 @@ raised, escalation rows written), so that an idle sweep really has nothing to do
 import random
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, Escalation, Revisit, Severity
@@ -204,10 +204,7 @@ def seed_complaints(*, total: int, rng: random.Random) -> dict:
     from complaints.rollups import rollups_rebuild
 
     rollups_rebuild()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM complaints_complaint")
-    analyze()
+    analyze()  # VACUUM ANALYZE outside a transaction (seed.analyze)
     return {
         "complaints": n,
         "open": counters["open"],

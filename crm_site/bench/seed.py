@@ -176,9 +176,11 @@ def seed_portfolio(*, projects: int = 20, contracts_per_project: int = 5000, rng
 
 
 def analyze():
+    """Planner statistics, and outside a transaction (the bench command, not a test) the visibility
+    map too: COPY leaves no page all-visible, so index-only scans would still read the table."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
 
 def aware(d: date, seconds: int) -> datetime:

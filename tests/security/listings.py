@@ -142,6 +142,14 @@ LISTINGS: dict[str, Listing | Count] = {
     "complaints:inbox": Listing(
         model="complaints.Complaint", detail="complaints:detail", read="links", include=lambda o: o.status != "closed"
     ),
+    "complaints:inbox-export": Listing(
+        model="complaints.Complaint",
+        detail="complaints:detail",
+        read="xlsx",
+        column=0,
+        value=lambda o: o.reference or f"#{o.pk}",
+        include=lambda o: o.status != "closed",
+    ),
     "complaints:cases": Listing(model="complaints.Case", detail="complaints:case", read="links"),
     "complaints:clusters": Listing(
         model="complaints.GroupCluster", detail="complaints:cluster", read="links", include=lambda o: o.complainant_count >= 2

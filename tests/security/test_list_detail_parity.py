@@ -125,7 +125,7 @@ def _listed(caller, path: str, entry) -> tuple[list, list]:
         elif entry.read == "data-id":
             values += re.findall(r'data-id="([^"]+)"', response.content.decode())
         elif entry.read == "xlsx":
-            book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+            book = openpyxl.load_workbook(io.BytesIO(response.getvalue()), read_only=True)  # streamed or not
             rows = list(book.worksheets[0].iter_rows(values_only=True))[1:]
             values += [row[entry.column] for row in rows if any(cell is not None for cell in row)]
     return values, responses
