@@ -134,7 +134,7 @@ if REDIS_URL:
     # a few seconds; the throttle then lets the request through (crm_site/api/throttling.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm_site.cache.PooledRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 IDEMPOTENCY_TTL_HOURS = 24
+# Seconds a worker may serve an API client from its own cache when a change bypassed the services
+# (they invalidate every worker at once): estates/api_client_cache.py.
+API_CLIENT_CACHE_SECONDS = env.float("API_CLIENT_CACHE_SECONDS", default=30)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

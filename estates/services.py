@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from . import api_client_cache
 from .models import ApiClient
 
 
@@ -27,5 +28,6 @@ def api_client_create(*, name: str, project_codes: list[str], expires_at: dateti
 def api_client_revoke(*, client: ApiClient) -> ApiClient:
     """Revoke the key. Repeating it keeps the first revocation time."""
     ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_client_cache.invalidate()  # every worker refuses the key from its next request
     client.refresh_from_db(fields=["revoked_at"])
     return client

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from . import access
+from . import access, api_client_cache
 from .models import Building, Contract, Customer, Project, Unit
 from .signals import customers_changed
 from .validators import validate_id_number, validate_phone
@@ -244,6 +244,8 @@ def _write(actor, valid: list[tuple[int, dict]], result: SyncResult):
             changed_projects.append(project)
             touched[index] = True
     Project.objects.bulk_create(new_projects)
+    if new_projects:
+        api_client_cache.invalidate()  # API clients given these codes see the new projects at once
     # bulk_update() skips auto_now: stamp the changed rows ourselves.
     now = timezone.now()
     for obj in changed_projects:
