@@ -117,7 +117,8 @@ def sweep_idle(*, repeat: int):
     if not _has("complaints.escalation"):
         return None
     sweep = _sweep()
-    return measure("sweep_idle", lambda: f"escalations {sweep().escalations}", repeat=repeat)
+    settled = sweep().escalations  # what fell due since the last run (seeding, an earlier bench)
+    return measure("sweep_idle", lambda: f"escalations {sweep().escalations} (settled {settled} first)", repeat=repeat)
 
 
 def sweep_due(*, repeat: int):
