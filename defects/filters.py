@@ -19,6 +19,11 @@ class DefectFilter(django_filters.FilterSet):
         field_name="responsible_department", to_field_name="code", queryset=Department.objects.all(), label=_("Department")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("Open (not closed)"))
+    chased = django_filters.BooleanFilter(method="filter_chased", label=_("Rectification being chased"))
+    graded = django_filters.BooleanFilter(method="filter_graded", label=_("Graded"))
+    found_from = django_filters.DateFilter(field_name="found_on", lookup_expr="gte", label=_("Found from"))
+    found_to = django_filters.DateFilter(field_name="found_on", lookup_expr="lte", label=_("Found until"))
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     ordering = django_filters.OrderingFilter(fields=(("found_on", "found_on"), ("due_on", "due_on"), ("code", "code")))
 
@@ -42,6 +47,18 @@ class DefectFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         q = selectors.overdue_q(selectors.local_today())
         return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_open(self, queryset, name, value):
+        closed = Q(status=Defect.Status.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
+
+    def filter_chased(self, queryset, name, value):
+        chased = Q(status__in=Defect.CHASED_STATUSES)
+        return queryset.filter(chased) if value else queryset.exclude(chased)
+
+    def filter_graded(self, queryset, name, value):
+        ungraded = Q(grade="")
+        return queryset.exclude(ungraded) if value else queryset.filter(ungraded)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -175,21 +175,83 @@ def test_risk_figures_and_bars_open_registers_of_exactly_that_many(frozen, clien
     assert checked == ["open_high", "open", "overdue"]
 
 
-def test_defect_figures_whose_list_has_the_filter_open_lists_of_exactly_that_many(frozen, client, project):
-    """Open defects, "awaiting review" and the on-time KPI are not checked: the defect list has no
-    open filter, no ungraded filter and no filter for the chased statuses (see docs/dashboards.md)."""
+def defect_total(client, url) -> int:
+    """The total the defect list shows (its paginator, and the same number in the page's HTML)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    total = response.context["page"].paginator.count
+    shown = re.search(r'class="muted list-total" data-total="(\d+)"', response.content.decode())
+    assert shown and int(shown.group(1)) == total, url
+    return total
+
+
+def test_every_defect_figure_kpi_and_bar_opens_a_list_of_exactly_that_many(frozen, client, project, other_project):
+    """Open, overdue, grades, awaiting review, the on-time KPI's base and every bar of both charts;
+    the age buckets' edges (30/31 and 90/91 days) and another project's defects included."""
+    from defects.models import Defect
     from tests.dashboards.test_defect_figures import TODAY, rows
 
     if sections.app_selectors("defects", "defect_project_summary") is None:
         pytest.skip("no defects app")
+    assert NOW.date() == TODAY
     rows(project)
-    client.force_login(UserFactory(role=Role.CR_MANAGER, projects=[project]))
+    rows(other_project)
+    # Ages on the bucket edges, open and closed, graded and not.
+    for i, (age, status, grade) in enumerate(
+        [(30, "reported", ""), (31, "under_review", ""), (90, "graded", "B"), (91, "closed", "A"), (91, "rectifying", "B")],
+        start=50,
+    ):
+        Defect.objects.create(
+            project=project,
+            series="SJ",
+            number=i,
+            code=f"SJ{i:02d}",
+            title=f"边界{i}",
+            description="…",
+            source="warranty",
+            found_on=TODAY - dt.timedelta(days=age),
+            status=status,
+            grade=grade,
+            due_on=TODAY - dt.timedelta(days=1) if status in Defect.CHASED_STATUSES else None,
+        )
+    client.force_login(UserFactory(role=Role.CR_MANAGER, projects=[project, other_project]))
     page = client.get(reverse("dashboards:project-dashboard", args=[project.code]) + "?period=90d")
     (section,) = [s for s in page.context["data"]["sections"] if s["key"] == "defects"]
-    assert NOW.date() == TODAY
-    by_key = {f["key"]: f for f in section["figures"]}
-    for key in ("overdue", "grade_a", "grade_b"):
-        assert client.get(by_key[key]["url"]).context["page"].paginator.count == by_key[key]["value"], key
-    (status_chart,) = [c for c in section["charts"] if c["id"] == "chart-defect-status"]
-    for row in status_chart["rows"]:
-        assert client.get(row["link"]).context["page"].paginator.count == row["values"][0], row["label"]
+    index = reverse("defects:index")
+    checked = []
+    for f in section["figures"]:
+        if f["url"].split("?")[0] == index:
+            assert f["value"], f["key"]
+            assert defect_total(client, f["url"]) == f["value"], f["key"]
+            checked.append(f["key"])
+    assert checked == ["open", "overdue", "grade_a", "grade_b", "ungraded"]
+    (k,) = section["kpis"]
+    assert k["key"] == "defect_on_time" and k["den"]
+    assert defect_total(client, k["url"]) == k["den"]
+    bars = {}
+    for chart in section["charts"]:
+        for row in chart["rows"]:
+            assert row["link"], (chart["id"], row["label"])
+            assert defect_total(client, row["link"]) == row["values"][0], (chart["id"], row["label"])
+            bars[chart["id"]] = bars.get(chart["id"], 0) + 1
+    assert bars == {"chart-defect-status": 7, "chart-defect-age": 3}
+    (age_chart,) = [c for c in section["charts"] if c["id"] == "chart-defect-age"]
+    assert [r["values"][0] for r in age_chart["rows"]] == [4, 4, 2]
+
+
+def test_group_defect_kpi_opens_the_list_behind_its_base(frozen, client, project, other_project):
+    from tests.dashboards.test_defect_figures import SPEC, rows
+
+    if sections.app_selectors("defects", "defect_project_summary") is None:
+        pytest.skip("no defects app")
+    rows(project)
+    rows(other_project, SPEC[:3])
+    client.force_login(UserFactory(role=Role.GROUP_CENTRE))
+    data = client.get(reverse("dashboards:group-dashboard") + "?period=30d").context["data"]
+    seen = 0
+    for row in data["rows"]:
+        for k in row["kpis"]:
+            if k["key"] == "defect_on_time":
+                assert k["den"] and defect_total(client, k["url"]) == k["den"], row["project"]["code"]
+                seen += 1
+    assert seen == 2

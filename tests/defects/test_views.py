@@ -41,6 +41,40 @@ def test_list_page_query_count_is_constant(staff_client, make_defect, skylight_t
     assert page.count('class="mono"><a href="/defects/') == 20
 
 
+def test_list_filters_for_the_dashboard_drill_downs(staff_client, graded, make_defect):
+    """open / graded / chased / found_from–found_to narrow the list, and the page shows the total."""
+    graded("A", due_on=date(2026, 6, 1))  # graded: open, chased
+    make_defect(title="外墙渗水", found_on=date(2026, 3, 1))  # reported: open, ungraded, not chased
+
+    def codes(query):
+        response = staff_client.get(f"/defects/?{query}")
+        assert f'data-total="{response.context["page"].paginator.count}"' in response.content.decode()
+        return sorted(d.title for d in response.context["page"])
+
+    assert codes("open=true") == ["外墙渗水", "屋面天窗渗水"]
+    assert codes("open=false") == []
+    assert codes("graded=false") == ["外墙渗水"]
+    assert codes("graded=true") == ["屋面天窗渗水"]
+    assert codes("chased=true") == ["屋面天窗渗水"]
+    assert codes("chased=false") == ["外墙渗水"]
+    assert codes("found_from=2026-03-01&found_to=2026-03-01") == ["外墙渗水"]
+    assert codes("found_from=2026-03-02") == ["屋面天窗渗水"]
+
+
+def test_list_page_query_count_is_constant_with_the_new_filters(staff_client, make_defect, skylight_tags,
+                                                                 django_assert_max_num_queries):
+    query = "/defects/?open=true&graded=false&chased=false&found_from=2026-01-01&found_to=2026-12-31"
+    for _ in range(2):
+        make_defect(tags=skylight_tags)
+    with django_assert_max_num_queries(20) as small:
+        staff_client.get(query)
+    for _ in range(18):
+        make_defect(tags=skylight_tags)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = staff_client.get(query).content.decode()
+    assert page.count('class="mono"><a href="/defects/') == 20 and 'data-total="20"' in page
+
+
 def test_defect_page_of_another_project_is_404(client, make_defect, other_project):
     defect = make_defect()
     client.force_login(UserFactory(projects=[other_project]))

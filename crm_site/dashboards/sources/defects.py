@@ -17,6 +17,14 @@ KEY = "defects"
 AGE_LABELS = [_("Up to 30 days"), _("31–90 days"), _("Over 90 days")]
 
 
+def _found_between(today: dt.date, low: int, high: int | None) -> dict:
+    """The found-on dates of an age bucket (``low``..``high`` days old, inclusive) as list filters."""
+    params = {"found_to": (today - dt.timedelta(days=low)).isoformat()}
+    if high is not None:
+        params["found_from"] = (today - dt.timedelta(days=high)).isoformat()
+    return params
+
+
 def _sel():
     return app_selectors("defects", "defect_project_summary", "overdue_q")
 
@@ -30,7 +38,8 @@ def _on_time_kpi(chased: int, overdue: int, code: str | None) -> dict:
         den=chased,
         target=90,
         op="gte",
-        url_=url("defects:index", project=code, overdue="true"),
+        # The base is every rectification being chased; the list of those is what the figure stands on.
+        url_=url("defects:index", project=code, chased="true"),
     )
 
 
@@ -72,6 +81,7 @@ class DefectsSection:
 
     def project_detail(self, *, actor, project, period: Period, today: dt.date) -> dict:
         from defects.models import Defect
+        from defects.rules import AGE_BUCKETS
 
         s = _sel().defect_project_summary(actor=actor, project=project, today=today)
         code = project.code
@@ -88,7 +98,7 @@ class DefectsSection:
             "link": link(),
             "kpis": [_on_time_kpi(chased, s["overdue"], code)],
             "figures": [
-                {"key": "open", "value": s["open"], "label": _("Open defects"), "url": link()},
+                {"key": "open", "value": s["open"], "label": _("Open defects"), "url": link(open="true")},
                 {
                     "key": "overdue",
                     "value": s["overdue"],
@@ -108,7 +118,7 @@ class DefectsSection:
                     "key": "ungraded",
                     "value": s["by_grade"]["ungraded"],
                     "label": _("Awaiting review"),
-                    "url": link(status="reported"),
+                    "url": link(graded="false"),
                 },
                 {
                     "key": "prevention_open",
@@ -134,7 +144,10 @@ class DefectsSection:
                     title=_("Open defects by age"),
                     headers=[_("Age"), _("Defects")],
                     spec=charts.chart(
-                        kind="bar", categories=AGE_LABELS, series=[{"name": _("Defects"), "data": list(s["by_age"])}]
+                        kind="bar",
+                        categories=AGE_LABELS,
+                        links=[link(open="true", **_found_between(today, low, high)) for low, high in AGE_BUCKETS],
+                        series=[{"name": _("Defects"), "data": list(s["by_age"])}],
                     ),
                 ),
             ],
