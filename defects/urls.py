@@ -5,6 +5,7 @@ from . import views
 app_name = "defects"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.xlsx", views.index_export, name="index-export"),
     path("new/", views.defect_create, name="create"),
     path("from-complaint/<int:complaint_pk>/", views.defect_create, name="create-from-complaint"),
     path("inspection/", views.inspection_create, name="inspection"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/<slug:action>/", views.defect_action, name="action"),
     path("photos/<int:pk>/<str:variant>/", views.photo_download, name="photo"),
     path("meetings/", views.meeting_list, name="meeting-list"),
+    path("meetings/export.xlsx", views.meeting_list_export, name="meeting-list-export"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/new/", views.meeting_create, name="meeting-create"),
     path("handbook/", views.handbook, name="handbook"),

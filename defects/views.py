@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from complaints.selectors import complaint_get_for_action
+from estates.models import User
 from estates.selectors import project_get
 from estates.spreadsheets import safe_cell
+from estates.templatetags.touchstone import loc
 from estates.workflow import InvalidTransition
 
 from . import forms, photos, selectors, services
@@ -83,15 +86,94 @@ def _error_text(exc: ValidationError) -> str:
 # ---------------------------------------------------------------- defects
 
 
-@login_required
-def index(request):
+def _filtered_defects(request):
+    """The defect list's filter form and the rows it selects (none while the form is invalid):
+    the one definition the page and its Excel export share."""
     defect_filter = DefectFilter(request.GET, queryset=selectors.defect_list(actor=request.user))
     qs = defect_filter.qs if defect_filter.is_valid() else selectors.defect_list(actor=request.user).none()
+    return defect_filter, qs
+
+
+EXPORT_MAX_ROWS = 200_000  # a bound on one file; the filters narrow anything larger
+
+
+def _capped(rows):
+    """``rows`` up to EXPORT_MAX_ROWS, then one line saying the file was cut."""
+    for n, row in enumerate(rows):
+        if n >= EXPORT_MAX_ROWS:
+            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
+            return
+        yield row
+
+
+@login_required
+def index(request):
+    defect_filter, qs = _filtered_defects(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     summary = selectors.defect_project_summary(actor=request.user)
     return render(request, "defects/index.html", {
         "filter": defect_filter, "page": page, "summary": summary, "today": selectors.local_today(),
     })
+
+
+@login_required
+def index_export(request):
+    """The defect list as .xlsx: the page's filter form and project scope, every matching row (not
+    just one page), rows streamed from one query plus the tags' prefetch per chunk. Defects carry no
+    customer data (no phone or ID number), so nothing here is masked by role."""
+    from estates.xlsx import streamed_xlsx_response
+
+    _filter, qs = _filtered_defects(request)
+    today = selectors.local_today()
+
+    def rows():
+        for d in qs.iterator(chunk_size=2000):
+            yield [
+                d.code,
+                d.project.code,
+                d.project.name,
+                d.title,
+                d.get_source_display(),
+                d.grade,
+                d.get_status_display(),
+                loc(d.responsible_department),
+                d.owner.display_name if d.owner_id else "",
+                d.found_on,
+                d.due_on,
+                _("Yes") if d.is_overdue_on(today) else "",
+                d.location,
+                d.unit_types,
+                d.households_affected,
+                "、".join(loc(t) for t in d.tags.all()),
+                d.closed_at,
+            ]
+
+    headers = [
+        _("Code"),
+        _("Project code"),
+        _("Project"),
+        _("Problem"),
+        _("Source"),
+        _("Grade"),
+        _("Status"),
+        _("Department"),
+        _("Responsible person"),
+        _("Found on"),
+        _("Due"),
+        _("Overdue"),
+        _("Location"),
+        _("Affected unit types"),
+        _("Households affected"),
+        _("Tags"),
+        _("Closed at"),
+    ]
+    return streamed_xlsx_response(
+        filename=f"defects-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Defects"),
+        headers=headers,
+        rows=_capped(rows()),
+        widths=[10, 10, 16, 36, 10, 6, 10, 14, 10, 11, 11, 6, 20, 14, 8, 24, 17],
+    )
 
 
 @login_required
@@ -243,6 +325,48 @@ def meeting_list(request):
 
     page = Paginator(selectors.meeting_list(actor=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "defects/meeting_list.html", {"page": page, "projects": list(project_list(actor=request.user))})
+
+
+@login_required
+def meeting_list_export(request):
+    """The review meetings as .xlsx: the page's rows and project scope (the page has no filters),
+    every meeting, attendees prefetched per chunk. Attendees are staff: nothing to mask."""
+    from estates.xlsx import streamed_xlsx_response
+
+    qs = selectors.meeting_list(actor=request.user).prefetch_related(
+        Prefetch("attendees", queryset=User.objects.order_by("username"))
+    )
+
+    def rows():
+        for m in qs.iterator(chunk_size=2000):
+            yield [
+                m.pk,
+                m.held_on,
+                m.project.code,
+                m.project.name,
+                m.decision_count,
+                "、".join(a.display_name for a in m.attendees.all()),
+                m.recorded_by.display_name if m.recorded_by_id else "",
+                m.minutes,
+            ]
+
+    headers = [
+        _("Meeting no."),
+        _("Held on"),
+        _("Project code"),
+        _("Project"),
+        _("Defects decided"),
+        _("Attendees"),
+        _("Recorded by"),
+        _("Minutes"),
+    ]
+    return streamed_xlsx_response(
+        filename=f"defect-meetings-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Review meetings"),
+        headers=headers,
+        rows=_capped(rows()),
+        widths=[8, 11, 10, 16, 8, 30, 10, 60],
+    )
 
 
 @login_required

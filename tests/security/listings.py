@@ -175,6 +175,10 @@ LISTINGS: dict[str, Listing | Count] = {
         detail="defects:prevention", read="links", include=lambda o: o.stage in ("design", "construction"), **PROJECT_PAGE
     ),
     "defects:meeting-list": Listing(model="defects.ReviewMeeting", detail="defects:meeting-detail", read="links"),
+    "defects:index-export": Listing(
+        model="defects.Defect", detail="defects:detail", read="xlsx", column=0, value=lambda o: o.code, multiset=True
+    ),
+    "defects:meeting-list-export": Listing(model="defects.ReviewMeeting", detail="defects:meeting-detail", read="xlsx", column=0),
     "defects:handbook": Listing(model="defects.HandbookEntry", detail="defects:handbook-detail", read="links"),
     # risk
     "api-risk-item-list": Listing(model="risk.RiskItem", detail="api-risk-item-detail", read="json"),
