@@ -122,6 +122,8 @@ LISTINGS: dict[str, Listing | Count] = {
     "api-customer-list": Listing(model="estates.Customer", detail="api-customer-detail", read="json"),
     "estates:project-list": Listing(detail="estates:project-detail", read="links", **PROJECT_PAGE),
     "estates:customer-list": Listing(model="estates.Customer", detail="estates:customer-detail", read="links"),
+    "estates:project-list-export": Listing(detail="estates:project-detail", read="xlsx", column=0, **PROJECT_PAGE),
+    "estates:customer-list-export": Listing(model="estates.Customer", detail="estates:customer-detail", read="xlsx", column=0),
     # touchpoints
     "api-touchpoint-checks": Listing(
         model="touchpoints.PointCheck", detail="api-project-detail", read="json", kwargs=_project_kwargs
