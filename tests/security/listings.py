@@ -156,6 +156,14 @@ LISTINGS: dict[str, Listing | Count] = {
     "complaints:clusters": Listing(
         model="complaints.GroupCluster", detail="complaints:cluster", read="links", include=lambda o: o.complainant_count >= 2
     ),  # the page lists group warnings
+    "complaints:cases-export": Listing(model="complaints.Case", detail="complaints:case", read="xlsx", column=0),
+    "complaints:clusters-export": Listing(
+        model="complaints.GroupCluster",
+        detail="complaints:cluster",
+        read="xlsx",
+        column=0,
+        include=lambda o: o.complainant_count >= 2,
+    ),
     # defects
     "defects-api-list": Listing(model="defects.Defect", detail="defects-api-detail", read="json"),
     "defects-api-summary": Count(
