@@ -383,11 +383,68 @@ def case_edit(request, pk):
     return render(request, "complaints/case_form.html", {"c": complaint, "form": form}, status=status)
 
 
+def _case_search(request) -> str:
+    """The case list's search (the page and its export share it)."""
+    return request.GET.get("q", "")[:100]
+
+
 @login_required
 def case_list(request):
-    q = request.GET.get("q", "")[:100]
+    q = _case_search(request)
     page = Paginator(selectors.case_list(actor=request.user, search=q), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/case_list.html", {"page": page, "q": q})
+
+
+def _capped(rows):
+    """The rows, then one note row instead of anything past EXPORT_MAX_ROWS (as the inbox export)."""
+    for n, row in enumerate(rows):
+        if n >= EXPORT_MAX_ROWS:
+            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
+            return
+        yield row
+
+
+@login_required
+def case_export(request):
+    """The case list as .xlsx: the page's search and scope, one query, text escaped."""
+    from estates.xlsx import streamed_xlsx_response
+
+    qs = selectors.case_list(actor=request.user, search=_case_search(request))
+    rows = (
+        [
+            case.pk,
+            case.title,
+            case.project.code,
+            case.project.name,
+            case.complaint.reference,
+            case.author.display_name if case.author_id else "",
+            timezone.localtime(case.created_at).date(),
+            case.background,
+            case.causes,
+            case.handling,
+            case.lessons,
+        ]
+        for case in qs.iterator(chunk_size=2000)
+    )
+    return streamed_xlsx_response(
+        filename=f"complaint-cases-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Cases"),
+        headers=[
+            _("Case id"),
+            _("Title"),
+            _("Project code"),
+            _("Project"),
+            _("Complaint"),
+            _("Author"),
+            _("Written"),
+            _("Background"),
+            _("Causes"),
+            _("Handling"),
+            _("Lessons"),
+        ],
+        rows=_capped(rows),
+        widths=[8, 30, 10, 16, 16, 10, 11, 40, 40, 40, 40],
+    )
 
 
 @login_required
@@ -399,6 +456,44 @@ def case_detail(request, pk):
 def cluster_list(request):
     page = Paginator(selectors.cluster_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/cluster_list.html", {"page": page})
+
+
+@login_required
+def cluster_export(request):
+    """The group-complaint warnings as .xlsx: the page's scope and threshold, one query, text escaped."""
+    from estates.xlsx import streamed_xlsx_response
+
+    categories = dict(Category.choices)
+    qs = selectors.cluster_list(actor=request.user)
+    rows = (
+        [
+            cl.pk,
+            cl.project.code,
+            cl.project.name,
+            categories.get(cl.category, cl.category),
+            cl.building.name if cl.building_id else cl.signature,
+            cl.complainant_count,
+            cl.first_at,
+            cl.last_at,
+        ]
+        for cl in qs.iterator(chunk_size=2000)
+    )
+    return streamed_xlsx_response(
+        filename=f"complaint-clusters-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Group-complaint warnings"),
+        headers=[
+            _("Warning id"),
+            _("Project code"),
+            _("Project"),
+            _("Category"),
+            _("Building or text"),
+            _("Distinct complainants"),
+            _("First complaint"),
+            _("Latest complaint"),
+        ],
+        rows=_capped(rows),
+        widths=[8, 10, 16, 12, 30, 10, 17, 17],
+    )
 
 
 @login_required

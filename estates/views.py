@@ -3,14 +3,45 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import panels, selectors
+from . import access, panels, selectors
+from .models import Customer, LifecycleStage
+
+EXPORT_MAX_ROWS = 200_000  # a bound on one file, as the complaint inbox's export; the filters narrow anything larger
 
 
 @login_required
 def project_list(request):
     projects = selectors.project_list(actor=request.user)
     return render(request, "estates/project_list.html", {"projects": projects})
+
+
+def _capped(rows):
+    """The rows, then one note row instead of anything past EXPORT_MAX_ROWS."""
+    for n, row in enumerate(rows):
+        if n >= EXPORT_MAX_ROWS:
+            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
+            return
+        yield row
+
+
+@login_required
+def project_export(request):
+    """The project list as .xlsx: the page's scope and order, one query."""
+    from .xlsx import streamed_xlsx_response
+
+    stages = dict(LifecycleStage.choices)
+    qs = selectors.project_list(actor=request.user)
+    rows = ([p.code, p.name, p.city, stages.get(p.stage, p.stage), p.unit_count] for p in qs.iterator(chunk_size=2000))
+    return streamed_xlsx_response(
+        filename=f"projects-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Projects"),
+        headers=[_("Code"), _("Project name"), _("City"), _("Lifecycle stage"), _("Unit count")],
+        rows=_capped(rows),
+        widths=[12, 24, 10, 12, 8],
+    )
 
 
 @login_required
@@ -30,6 +61,47 @@ def customer_list(request):
     search = request.GET.get("q", "")
     customers = Paginator(selectors.customer_list(actor=request.user, search=search), 50).get_page(request.GET.get("page"))
     return render(request, "estates/customer_list.html", {"customers": customers, "q": search})
+
+
+@login_required
+def customer_export(request):
+    """The customer list as .xlsx: the page's search and scope, phones and ID numbers masked by the
+    reader's role as the pages mask them, one query streamed into the workbook."""
+    from .xlsx import streamed_xlsx_response
+
+    user = request.user
+    qs = selectors.customer_list(actor=user, search=request.GET.get("q", ""))
+    bands = dict(Customer.IncomeBand.choices)
+
+    def rows():
+        for c in qs.iterator(chunk_size=2000):
+            yield [
+                c.pk,
+                c.name,
+                access.phone_for(user, c.phone),
+                access.id_number_for(user, c.id_number),
+                c.external_id or "",
+                "、".join(str(age) for age in c.children_ages or []),
+                _("Yes") if c.elderly_living_in else "",
+                bands.get(c.income_band, c.income_band),
+            ]
+
+    return streamed_xlsx_response(
+        filename=f"customers-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Customers"),
+        headers=[
+            _("Customer id"),
+            _("Name"),
+            _("Phone"),
+            _("ID number"),
+            _("External id"),
+            _("Children's ages"),
+            _("Elderly at home"),
+            _("Income band"),
+        ],
+        rows=_capped(rows()),
+        widths=[8, 12, 14, 20, 14, 12, 8, 10],
+    )
 
 
 @login_required

@@ -122,6 +122,8 @@ LISTINGS: dict[str, Listing | Count] = {
     "api-customer-list": Listing(model="estates.Customer", detail="api-customer-detail", read="json"),
     "estates:project-list": Listing(detail="estates:project-detail", read="links", **PROJECT_PAGE),
     "estates:customer-list": Listing(model="estates.Customer", detail="estates:customer-detail", read="links"),
+    "estates:project-list-export": Listing(detail="estates:project-detail", read="xlsx", column=0, **PROJECT_PAGE),
+    "estates:customer-list-export": Listing(model="estates.Customer", detail="estates:customer-detail", read="xlsx", column=0),
     # touchpoints
     "api-touchpoint-checks": Listing(
         model="touchpoints.PointCheck", detail="api-project-detail", read="json", kwargs=_project_kwargs
@@ -154,6 +156,14 @@ LISTINGS: dict[str, Listing | Count] = {
     "complaints:clusters": Listing(
         model="complaints.GroupCluster", detail="complaints:cluster", read="links", include=lambda o: o.complainant_count >= 2
     ),  # the page lists group warnings
+    "complaints:cases-export": Listing(model="complaints.Case", detail="complaints:case", read="xlsx", column=0),
+    "complaints:clusters-export": Listing(
+        model="complaints.GroupCluster",
+        detail="complaints:cluster",
+        read="xlsx",
+        column=0,
+        include=lambda o: o.complainant_count >= 2,
+    ),
     # defects
     "defects-api-list": Listing(model="defects.Defect", detail="defects-api-detail", read="json"),
     "defects-api-summary": Count(
