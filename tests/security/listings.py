@@ -253,6 +253,7 @@ NOT_LISTS: dict[str, str] = {
     "estates:notification-list": "the caller's own notifications (filtered by recipient, not by project)",
     "api-touchpoint-catalogue": CATALOGUE,
     "api-touchpoint-points": CATALOGUE,
+    "touchpoints:index-export": CATALOGUE,  # the page's catalogue list as .xlsx (the project table is not exported)
     "touchpoints:touchpoint-create": FORM,
     "touchpoints:touchpoint-edit": FORM,
     "touchpoints:point-create": FORM,
