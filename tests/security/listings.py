@@ -225,6 +225,12 @@ LISTINGS: dict[str, Listing | Count] = {
         model="satisfaction.Invitation", detail="satisfaction:invitation-detail", read="links"
     ),
     "satisfaction:follow-up-list": Listing(model="satisfaction.FollowUp", detail="satisfaction:follow-up-detail", read="links"),
+    "satisfaction:invitation-list-export": Listing(
+        model="satisfaction.Invitation", detail="satisfaction:invitation-detail", read="xlsx", column=0
+    ),
+    "satisfaction:follow-up-list-export": Listing(
+        model="satisfaction.FollowUp", detail="satisfaction:follow-up-detail", read="xlsx", column=0
+    ),
     "satisfaction:export": Listing(
         model="satisfaction.Response",
         detail="satisfaction:invitation-detail",
