@@ -189,6 +189,7 @@ LISTINGS: dict[str, Listing | Count] = {
     # segments
     "api-parcel-list": Listing(model="segments.ParcelAssessment", detail="api-parcel-detail", read="json"),
     "segments:parcels": Listing(model="segments.ParcelAssessment", detail="segments:parcel-detail", read="links"),
+    "segments:parcels-export": Listing(model="segments.ParcelAssessment", detail="segments:parcel-detail", read="xlsx", column=0),
     "api-segment-shares": Count(model="estates.Customer", detail="api-customer-detail", counts={"total": (_path("total"), None)}),
     "segments:index": Listing(detail="estates:project-detail", read="data-id", **PROJECT_PAGE),
     # satisfaction
