@@ -17,6 +17,7 @@ from estates.access import phone_for
 from estates.models import Role
 from estates.selectors import project_list
 from estates.spreadsheets import safe_cell
+from estates.templatetags.touchstone import loc
 from estates.workflow import InvalidTransition
 
 from . import selectors, services, tasks
@@ -95,8 +96,8 @@ def index(request):
     )
 
 
-@login_required
-def invitation_list(request):
+def _invitations(request):
+    """The invitation list's filter form and the invitations it selects (the page and its export share them)."""
     form = InvitationFilterForm(
         request.GET or None,
         projects=project_list(actor=request.user),
@@ -107,6 +108,12 @@ def invitation_list(request):
     qs = selectors.invitation_list(
         actor=request.user, project=data.get("project"), wave=data.get("wave"), status=data.get("status", "")
     )
+    return form, qs
+
+
+@login_required
+def invitation_list(request):
+    form, qs = _invitations(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "satisfaction/invitation_list.html", {"form": form, "page": page})
 
@@ -119,10 +126,103 @@ def invitation_detail(request, pk):
     )
 
 
+EXPORT_MAX_ROWS = 200_000  # a bound on one file; the filters narrow anything larger
+
+
+def _capped(qs, row):
+    """Rows of ``qs`` streamed from one query, at most EXPORT_MAX_ROWS of them, then a note."""
+    for n, obj in enumerate(qs.iterator(chunk_size=2000)):
+        if n >= EXPORT_MAX_ROWS:
+            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
+            return
+        yield row(obj)
+
+
+@login_required
+def invitation_export(request):
+    """The invitation list as .xlsx: the page's filters and scope, phones masked by the reader's
+    role as the page masks them, text escaped against formula injection, one query for the rows."""
+    from estates.xlsx import streamed_xlsx_response
+
+    _form, qs = _invitations(request)
+    user = request.user
+    statuses, reasons = dict(Invitation.Status.choices), dict(Invitation.SkipReason.choices)
+
+    def row(inv):
+        return [
+            inv.pk,
+            inv.project.code,
+            loc(inv.wave),
+            inv.contract.unit.number if inv.contract_id else "",
+            inv.customer.name,
+            phone_for(user, inv.customer.phone or ""),
+            inv.due_on,
+            inv.closes_on,
+            statuses.get(inv.status, inv.status),
+            reasons.get(inv.skip_reason, inv.skip_reason) if inv.skip_reason else "",
+            inv.reminder_count,
+        ]
+
+    headers = [
+        _("Invitation no."),
+        _("Project"),
+        _("Wave"),
+        _("Unit"),
+        _("Owner name"),
+        _("Phone"),
+        _("Due on"),
+        _("Closes on"),
+        _("Status"),
+        _("Skip reason"),
+        _("Reminders"),
+    ]
+    return streamed_xlsx_response(
+        filename=f"satisfaction-invitations-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Invitations"),
+        headers=headers,
+        rows=_capped(qs, row),
+        widths=[10, 10, 20, 10, 12, 14, 11, 11, 10, 16, 8],
+    )
+
+
+def _follow_up_status(request) -> str:
+    status = request.GET.get("status", "")
+    return status if status in FollowUp.Status.values else ""
+
+
+@login_required
+def follow_up_export(request):
+    """The follow-up list as .xlsx: the page's status filter and scope, text escaped against
+    formula injection, one query for the rows. The page shows no phone or ID number."""
+    from estates.xlsx import streamed_xlsx_response
+
+    qs = selectors.follow_up_list(actor=request.user, status=_follow_up_status(request))
+    statuses = dict(FollowUp.Status.choices)
+
+    def row(f):
+        return [
+            f.pk,
+            f.created_at,
+            f.project.code,
+            f.response.invitation.customer.name,
+            f.reason,
+            statuses.get(f.status, f.status),
+            f.assignee.display_name if f.assignee_id else "",
+        ]
+
+    headers = [_("Follow-up no."), _("Opened"), _("Project"), _("Owner name"), _("Reason"), _("Status"), _("Assignee")]
+    return streamed_xlsx_response(
+        filename=f"satisfaction-follow-ups-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Follow-ups"),
+        headers=headers,
+        rows=_capped(qs, row),
+        widths=[10, 17, 10, 12, 40, 10, 12],
+    )
+
+
 @login_required
 def follow_up_list(request):
-    status = request.GET.get("status", "")
-    status = status if status in FollowUp.Status.values else ""
+    status = _follow_up_status(request)
     page = Paginator(selectors.follow_up_list(actor=request.user, status=status), 50).get_page(request.GET.get("page"))
     return render(
         request, "satisfaction/follow_up_list.html", {"page": page, "status": status, "statuses": FollowUp.Status.choices}
@@ -279,14 +379,14 @@ def response_export(request):
             [
                 safe_cell(v)
                 for v in [
-                r.project.code,
-                r.wave.name,
-                r.invitation.contract.unit.number,
-                customer.name,
-                phone_for(request.user, customer.phone),
-                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                r.template_id,
-                *cells,
+                    r.project.code,
+                    r.wave.name,
+                    r.invitation.contract.unit.number,
+                    customer.name,
+                    phone_for(request.user, customer.phone),
+                    timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                    r.template_id,
+                    *cells,
                 ]
             ]
         )

@@ -12,5 +12,6 @@ urlpatterns = [
     path("recompute/", views.recompute_start, name="recompute-start"),
     path("customers/<int:customer_pk>/override/", views.customer_override, name="customer-override"),
     path("parcels/", views.parcels, name="parcels"),
+    path("parcels/export.xlsx", views.parcels_export, name="parcels-export"),
     path("parcels/<int:pk>/", views.parcel_detail, name="parcel-detail"),
 ]

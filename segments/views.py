@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -133,6 +134,56 @@ def customer_override(request, customer_pk):
             % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
         )
     return redirect(reverse("estates:customer-detail", args=[customer.pk]) + "#segment")
+
+
+EXPORT_MAX_ROWS = 200_000  # a bound on one file
+
+
+@login_required
+def parcels_export(request):
+    """The parcel assessments the page lists, as .xlsx: every one in the reader's scope (the page
+    shows the newest 50; it has no filters), newest first, text escaped against formula injection,
+    one query for the rows. Parcels carry no personal data."""
+    from estates.templatetags.touchstone import loc
+    from estates.xlsx import streamed_xlsx_response
+
+    qs = selectors.parcel_list(actor=request.user)
+
+    def rows():
+        for n, p in enumerate(qs.iterator(chunk_size=2000)):
+            if n >= EXPORT_MAX_ROWS:
+                yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
+                return
+            yield [
+                p.pk,
+                p.name,
+                p.project.code,
+                p.project.name,
+                p.location,
+                loc(p.best_segment),
+                p.created_by,
+                p.created_at,
+                p.note,
+            ]
+
+    headers = [
+        _("Parcel no."),
+        _("Parcel"),
+        _("Project code"),
+        _("Project"),
+        _("Parcel location"),
+        _("Best fit"),
+        _("Assessed by"),
+        _("When"),
+        _("Note"),
+    ]
+    return streamed_xlsx_response(
+        filename=f"parcels-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Parcel assessments"),
+        headers=headers,
+        rows=rows(),
+        widths=[9, 24, 10, 16, 24, 14, 12, 17, 40],
+    )
 
 
 @login_required

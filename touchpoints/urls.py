@@ -5,6 +5,7 @@ from . import views
 app_name = "touchpoints"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.xlsx", views.index_export, name="index-export"),
     # The catalogue is shared by every project, so its records are named in the query string
     # (?code=): route kwargs are reserved for project-scoped objects (tests/security/routes.py).
     path("catalogue/new/", views.touchpoint_edit, name="touchpoint-create"),

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estates import selectors as estates_selectors
@@ -27,8 +28,9 @@ def _apply_errors(form, exc: ValidationError):
         form.add_error(field if field in form.fields else None, errors)
 
 
-@login_required
-def index(request):
+def _catalogue_filters(request) -> tuple[CatalogueFilterForm, str, str, int]:
+    """The catalogue's filter form, the stage and grade it accepted, and the page status (the
+    page and its export share them)."""
     form = CatalogueFilterForm(request.GET or None)
     stage = grade = ""
     status = 200
@@ -37,6 +39,12 @@ def index(request):
             stage, grade = form.cleaned_data["stage"], form.cleaned_data["grade"]
         else:
             status = 400
+    return form, stage, grade, status
+
+
+@login_required
+def index(request):
+    form, stage, grade, status = _catalogue_filters(request)
     counts = selectors.catalogue_counts()
     rows = [
         {"stage": value, "label": label, **counts.get(value, {"touchpoints": 0, "A": 0, "B": 0, "C": 0})}
@@ -63,6 +71,51 @@ def index(request):
             "projects": projects,
         },
         status=status,
+    )
+
+
+@login_required
+def index_export(request):
+    """The catalogue the page lists, as .xlsx: one row per sensitivity point (a touchpoint without
+    points of the chosen grade is not listed, as on the page), the page's stage and grade filters,
+    text escaped against formula injection, in two queries whatever the size of the catalogue.
+    The catalogue is shared by every project: no project data, nothing personal to mask."""
+    from estates.templatetags.touchstone import loc
+    from estates.xlsx import streamed_xlsx_response
+
+    _form, stage, grade, status = _catalogue_filters(request)
+    touchpoints = selectors.touchpoint_catalogue(stage=stage or None, grade=grade or None) if status == 200 else []
+
+    def rows():
+        for tp in touchpoints:
+            for p in tp.points.all():
+                yield [
+                    tp.code,
+                    tp.get_stage_display(),
+                    loc(tp),
+                    loc(tp.department),
+                    p.grade,
+                    p.code,
+                    loc(p),
+                    loc(p, "standard"),
+                ]
+
+    headers = [
+        _("Touchpoint code"),
+        _("Stage"),
+        _("Touchpoint"),
+        _("Department"),
+        _("Grade"),
+        _("Sensitivity point code"),
+        _("Sensitivity point"),
+        _("Standard that satisfies it"),
+    ]
+    return streamed_xlsx_response(
+        filename=f"touchpoints-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet_title=_("Touchpoint catalogue"),
+        headers=headers,
+        rows=rows(),
+        widths=[12, 10, 24, 14, 6, 14, 36, 48],
     )
 
 

@@ -203,6 +203,7 @@ LISTINGS: dict[str, Listing | Count] = {
     # segments
     "api-parcel-list": Listing(model="segments.ParcelAssessment", detail="api-parcel-detail", read="json"),
     "segments:parcels": Listing(model="segments.ParcelAssessment", detail="segments:parcel-detail", read="links"),
+    "segments:parcels-export": Listing(model="segments.ParcelAssessment", detail="segments:parcel-detail", read="xlsx", column=0),
     "api-segment-shares": Count(model="estates.Customer", detail="api-customer-detail", counts={"total": (_path("total"), None)}),
     "segments:index": Listing(detail="estates:project-detail", read="data-id", **PROJECT_PAGE),
     # satisfaction
@@ -239,6 +240,12 @@ LISTINGS: dict[str, Listing | Count] = {
         model="satisfaction.Invitation", detail="satisfaction:invitation-detail", read="links"
     ),
     "satisfaction:follow-up-list": Listing(model="satisfaction.FollowUp", detail="satisfaction:follow-up-detail", read="links"),
+    "satisfaction:invitation-list-export": Listing(
+        model="satisfaction.Invitation", detail="satisfaction:invitation-detail", read="xlsx", column=0
+    ),
+    "satisfaction:follow-up-list-export": Listing(
+        model="satisfaction.FollowUp", detail="satisfaction:follow-up-detail", read="xlsx", column=0
+    ),
     "satisfaction:export": Listing(
         model="satisfaction.Response",
         detail="satisfaction:invitation-detail",
@@ -267,6 +274,7 @@ NOT_LISTS: dict[str, str] = {
     "estates:notification-list": "the caller's own notifications (filtered by recipient, not by project)",
     "api-touchpoint-catalogue": CATALOGUE,
     "api-touchpoint-points": CATALOGUE,
+    "touchpoints:index-export": CATALOGUE,  # the page's catalogue list as .xlsx (the project table is not exported)
     "touchpoints:touchpoint-create": FORM,
     "touchpoints:touchpoint-edit": FORM,
     "touchpoints:point-create": FORM,
