@@ -362,7 +362,7 @@ def response_export(request):
         "contact",
         "comment",
     ]
-    sheet.append([_("Project"), _("Wave"), _("Unit"), _("Owner"), _("Phone"), _("Submitted at"), _("Template version"), *keys])
+    sheet.append([_("Project"), _("Wave"), _("Unit"), _("Owner name"), _("Phone"), _("Submitted at"), _("Template version"), *keys])
     for r in responses.iterator(chunk_size=500):
         answers = {a.question.key: a for a in r.answers.all()}
         cells = []
