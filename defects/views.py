@@ -156,7 +156,7 @@ def index_export(request):
         _("Source"),
         _("Grade"),
         _("Status"),
-        _("Department"),
+        _("Responsible department"),
         _("Responsible person"),
         _("Found on"),
         _("Due"),

@@ -65,7 +65,7 @@ def test_defect_export_has_chinese_headers_and_the_pages_rows(mixed, staff_clien
     assert "别的项目的缺陷" not in str(rows)
     by_code = {r["编码"]: r for r in rows}
     a = by_code[mixed["a"].code]
-    assert a["等级"] == "A" and a["状态"] == "已定级" and a["部门"] == mixed["a"].responsible_department.name
+    assert a["等级"] == "A" and a["状态"] == "已定级" and a["责任部门"] == mixed["a"].responsible_department.name
     assert a["超时"] == "是" and a["标签"] == "天窗、木材、TA户型"
 
 
