@@ -1,6 +1,7 @@
 """The whitelisted filters of defect lists, shared by the staff page and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,15 @@ from estates.models import Department
 
 from . import selectors
 from .models import Defect
+
+
+class AnyYesNo(forms.NullBooleanSelect):
+    """"—" (any), yes, no: Django's own select says "Unknown" for "any", which reads like a value.
+    Values stay true/false, as the dashboards' links send them."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", "—"), ("true", _("Yes")), ("false", _("No")))
 
 
 class DefectFilter(django_filters.FilterSet):
@@ -18,10 +28,10 @@ class DefectFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="responsible_department", to_field_name="code", queryset=Department.objects.all(), label=_("Department")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    open = django_filters.BooleanFilter(method="filter_open", label=_("Open (not closed)"))
-    chased = django_filters.BooleanFilter(method="filter_chased", label=_("Rectification being chased"))
-    graded = django_filters.BooleanFilter(method="filter_graded", label=_("Graded"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", widget=AnyYesNo, label=_("Overdue"))
+    open = django_filters.BooleanFilter(method="filter_open", widget=AnyYesNo, label=_("Open (not closed)"))
+    chased = django_filters.BooleanFilter(method="filter_chased", widget=AnyYesNo, label=_("Rectification being chased"))
+    graded = django_filters.BooleanFilter(method="filter_graded", widget=AnyYesNo, label=_("Graded"))
     found_from = django_filters.DateFilter(field_name="found_on", lookup_expr="gte", label=_("Found from"))
     found_to = django_filters.DateFilter(field_name="found_on", lookup_expr="lte", label=_("Found until"))
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))

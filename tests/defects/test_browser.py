@@ -93,7 +93,12 @@ def test_sj01_from_report_to_the_prevention_checklist_of_a_new_project(browser_p
     page.fill("#id_caption", "天窗上盖进水")
     with page.expect_navigation():
         page.click("form[action$='/photos/'] button")
-    assert page.locator(".photo-grid img").evaluate("img => img.naturalWidth") == 320
+    # Wait for the thumbnail to finish loading (naturalWidth is 0 until then), then check its size.
+    width = page.locator(".photo-grid img").evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth), {once: true}))"
+    )
+    assert width == 320
     act(page, "draft-measures", {"measures": sj01.MEASURES, "prevention": sj01.PREVENTION})
     act(page, "complete")
     act(page, "accept")
