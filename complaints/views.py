@@ -77,7 +77,7 @@ def inbox_export(request):
     """The inbox as .xlsx: the page's filters and scope, phones and ID numbers masked by the
     reader's role as the pages mask them, text escaped against formula injection, rows streamed
     from one query (a server-side cursor on PostgreSQL) into a write-only workbook."""
-    from estates.xlsx import streamed_xlsx_response
+    from estates.xlsx import capped, streamed_xlsx_response
 
     _form, filters = _inbox_filters(request)
     now = timezone.now()
@@ -86,10 +86,7 @@ def inbox_export(request):
     statuses, categories, channels = dict(Complaint.Status.choices), dict(Category.choices), dict(Channel.choices)
 
     def rows():
-        for n, c in enumerate(qs.iterator(chunk_size=2000)):
-            if n >= EXPORT_MAX_ROWS:
-                yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
-                return
+        for c in qs.iterator(chunk_size=2000):
             customer = c.customer
             yield [
                 c.reference or f"#{c.pk}",
@@ -146,7 +143,7 @@ def inbox_export(request):
         filename=f"complaints-{timezone.localdate():%Y%m%d}.xlsx",
         sheet_title=_("Complaints"),
         headers=headers,
-        rows=rows(),
+        rows=capped(rows(), EXPORT_MAX_ROWS),
         widths=[16, 10, 16, 8, 8, 12, 10, 36, 10, 10, 20, 10, 14, 10, 6, 6, 17, 17, 17, 17, 17],
     )
 
@@ -395,19 +392,11 @@ def case_list(request):
     return render(request, "complaints/case_list.html", {"page": page, "q": q})
 
 
-def _capped(rows):
-    """The rows, then one note row instead of anything past EXPORT_MAX_ROWS (as the inbox export)."""
-    for n, row in enumerate(rows):
-        if n >= EXPORT_MAX_ROWS:
-            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
-            return
-        yield row
-
 
 @login_required
 def case_export(request):
     """The case list as .xlsx: the page's search and scope, one query, text escaped."""
-    from estates.xlsx import streamed_xlsx_response
+    from estates.xlsx import capped, streamed_xlsx_response
 
     qs = selectors.case_list(actor=request.user, search=_case_search(request))
     rows = (
@@ -442,7 +431,7 @@ def case_export(request):
             _("Handling"),
             _("Lessons"),
         ],
-        rows=_capped(rows),
+        rows=capped(rows, EXPORT_MAX_ROWS),
         widths=[8, 30, 10, 16, 16, 10, 11, 40, 40, 40, 40],
     )
 
@@ -461,7 +450,7 @@ def cluster_list(request):
 @login_required
 def cluster_export(request):
     """The group-complaint warnings as .xlsx: the page's scope and threshold, one query, text escaped."""
-    from estates.xlsx import streamed_xlsx_response
+    from estates.xlsx import capped, streamed_xlsx_response
 
     categories = dict(Category.choices)
     qs = selectors.cluster_list(actor=request.user)
@@ -491,7 +480,7 @@ def cluster_export(request):
             _("First complaint"),
             _("Latest complaint"),
         ],
-        rows=_capped(rows),
+        rows=capped(rows, EXPORT_MAX_ROWS),
         widths=[8, 10, 16, 12, 30, 10, 17, 17],
     )
 

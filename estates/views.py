@@ -18,19 +18,11 @@ def project_list(request):
     return render(request, "estates/project_list.html", {"projects": projects})
 
 
-def _capped(rows):
-    """The rows, then one note row instead of anything past EXPORT_MAX_ROWS."""
-    for n, row in enumerate(rows):
-        if n >= EXPORT_MAX_ROWS:
-            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
-            return
-        yield row
-
 
 @login_required
 def project_export(request):
     """The project list as .xlsx: the page's scope and order, one query."""
-    from .xlsx import streamed_xlsx_response
+    from .xlsx import capped, streamed_xlsx_response
 
     stages = dict(LifecycleStage.choices)
     qs = selectors.project_list(actor=request.user)
@@ -39,7 +31,7 @@ def project_export(request):
         filename=f"projects-{timezone.localdate():%Y%m%d}.xlsx",
         sheet_title=_("Projects"),
         headers=[_("Code"), _("Project name"), _("City"), _("Lifecycle stage"), _("Unit count")],
-        rows=_capped(rows),
+        rows=capped(rows, EXPORT_MAX_ROWS),
         widths=[12, 24, 10, 12, 8],
     )
 
@@ -67,7 +59,7 @@ def customer_list(request):
 def customer_export(request):
     """The customer list as .xlsx: the page's search and scope, phones and ID numbers masked by the
     reader's role as the pages mask them, one query streamed into the workbook."""
-    from .xlsx import streamed_xlsx_response
+    from .xlsx import capped, streamed_xlsx_response
 
     user = request.user
     qs = selectors.customer_list(actor=user, search=request.GET.get("q", ""))
@@ -99,7 +91,7 @@ def customer_export(request):
             _("Elderly at home"),
             _("Income band"),
         ],
-        rows=_capped(rows()),
+        rows=capped(rows(), EXPORT_MAX_ROWS),
         widths=[8, 12, 14, 20, 14, 12, 8, 10],
     )
 

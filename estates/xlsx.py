@@ -21,6 +21,7 @@ from decimal import Decimal
 import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .spreadsheets import safe_cell as text_cell
 
@@ -96,3 +97,12 @@ def streamed_xlsx_response(
     write_xlsx(spool, sheet_title=sheet_title, headers=headers, rows=rows, widths=widths)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def capped(rows: Iterable[list], limit: int) -> Iterable[list]:
+    """``rows`` up to ``limit``, then one note row saying the file was cut (every list export)."""
+    for n, row in enumerate(rows):
+        if n >= limit:
+            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": limit}]
+            return
+        yield row

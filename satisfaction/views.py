@@ -131,11 +131,9 @@ EXPORT_MAX_ROWS = 200_000  # a bound on one file; the filters narrow anything la
 
 def _capped(qs, row):
     """Rows of ``qs`` streamed from one query, at most EXPORT_MAX_ROWS of them, then a note."""
-    for n, obj in enumerate(qs.iterator(chunk_size=2000)):
-        if n >= EXPORT_MAX_ROWS:
-            yield [_("Only the first %(n)d rows are exported; narrow the filters.") % {"n": EXPORT_MAX_ROWS}]
-            return
-        yield row(obj)
+    from estates.xlsx import capped
+
+    return capped((row(obj) for obj in qs.iterator(chunk_size=2000)), EXPORT_MAX_ROWS)
 
 
 @login_required
