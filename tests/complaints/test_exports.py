@@ -14,6 +14,7 @@ from complaints import services
 from complaints.models import GroupCluster
 from tests.complaints.factories import file_complaint
 from tests.factories import BuildingFactory, UserFactory
+from tests.xlsx_support import workbook_rows
 
 pytestmark = pytest.mark.django_db
 CASES = "/complaints/cases/export.xlsx"
@@ -27,12 +28,6 @@ def login(user) -> Client:
     return client
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def export(client, path, query="") -> list[dict]:

@@ -13,6 +13,7 @@ from complaints.models import Complaint, Revisit
 from estates.models import Role
 from tests.complaints.factories import file_complaint
 from tests.factories import CustomerFactory, UserFactory
+from tests.xlsx_support import workbook_rows
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/complaints/export.xlsx"
@@ -26,13 +27,6 @@ def login(user) -> Client:
     return client
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def export(client, query="") -> tuple[list, list[dict]]:

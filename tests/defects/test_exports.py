@@ -3,10 +3,8 @@ project scope, every row (not one page), formula text escaped, a constant number
 Neither list carries customer data (no phone, no ID number), so nothing is masked by role: the
 test checks that no customer's phone or ID number can reach either file."""
 
-import io
 from datetime import date
 
-import openpyxl
 import pytest
 from django.test import Client
 
@@ -14,18 +12,13 @@ from defects import views
 from defects.models import Defect, ReviewMeeting
 from estates.models import Role
 from tests.factories import UserFactory
+from tests.xlsx_support import workbook_rows
 
 pytestmark = pytest.mark.django_db
 DEFECTS = "/defects/export.xlsx"
 MEETINGS = "/defects/meetings/export.xlsx"
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def export(client, url, query="") -> tuple[list, list[dict]]:

@@ -14,6 +14,7 @@ from estates.models import Customer, Role
 from satisfaction import services
 from satisfaction.models import FollowUp, Invitation
 from tests.factories import UserFactory
+from tests.xlsx_support import workbook_rows
 
 from .conftest import answers_all, handover_for, make_contract
 
@@ -28,12 +29,6 @@ def login(user) -> Client:
     return client
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def export(client, url, query="") -> list[dict]:

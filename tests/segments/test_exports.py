@@ -2,27 +2,20 @@
 the page shows), Chinese headers, formula text escaped, a constant number of queries, login
 required. Parcels carry no personal data (nothing to mask)."""
 
-import io
 
-import openpyxl
 import pytest
 from django.test import Client
 
 from segments import services
 from segments.fixtures.seed import TIANJIN_PARCEL
 from segments.models import ParcelAssessment
+from tests.xlsx_support import workbook_rows
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/segments/parcels/export.xlsx"
 ATTRIBUTES = TIANJIN_PARCEL
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def export(client) -> list[dict]:

@@ -7,18 +7,13 @@ import io
 import openpyxl
 import pytest
 
+from tests.xlsx_support import workbook_rows
 from touchpoints.models import SensitivityPoint, Touchpoint
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/touchpoints/export.xlsx"
 
 
-def workbook_rows(response) -> list[list]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert response["Content-Disposition"].startswith("attachment;")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def export(client, query="") -> list[dict]:
