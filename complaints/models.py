@@ -236,6 +236,15 @@ class Complaint(TimeStamped):
                 condition=Q(status__in=["received", "in_progress", "on_hold"]),
                 name="complaint_open_inbox",
             ),
+            # The open tally's live count of what fell due today (complaints/open_tally.py): received
+            # complaints in first-response-due order per project, so "due between midnight and now"
+            # is one short range per project instead of every received row.
+            models.Index(
+                fields=["project", "first_response_due"],
+                include=["resolution_due", "severity", "escalation_level"],
+                condition=Q(status="received"),
+                name="complaint_open_first_response",
+            ),
             # The inbox's escalated=yes (the dashboards' "escalated" figure): newest first.
             models.Index(
                 fields=["project", "-created_at"], condition=Q(escalation_level__gt=0), name="complaint_project_escalated"
@@ -553,4 +562,4 @@ class WeeklyReport(models.Model):
         return f"{self.week_start}"
 
 
-from .rollup_models import ComplaintDayCount, ComplaintDayDirty  # noqa: E402,F401  (dashboard rollups)
+from .rollup_models import ComplaintDayCount, ComplaintDayDirty, ComplaintOpenTally  # noqa: E402,F401  (dashboard rollups)

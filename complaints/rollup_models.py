@@ -56,3 +56,36 @@ class ComplaintDayDirty(models.Model):
         verbose_name = _("changed complaint day")
         verbose_name_plural = _("changed complaint days")
         indexes = [models.Index(fields=["project_id", "day"], name="complaint_daydirty_key")]
+
+
+class ComplaintOpenTally(models.Model):
+    """Open complaints now, as additive counts: the group dashboard's "open", "overdue",
+    "escalated", "major" and "hot" figures without reading 300,000 open rows (docs/dashboards.md).
+
+    Append-only deltas written by database triggers (migration 0008) in the same transaction as
+    any insert, update or delete of a complaint: +1 for a row's new state, -1 for its old one,
+    under the key (project, status, severity, escalated, overdue day). The figures are the SUM of
+    the rows: exact at every moment, and concurrent writers never wait on each other (no unique
+    key). ``overdue_day`` is the UTC day on which the complaint becomes overdue under the rule of
+    ``selectors.overdue_q`` (received: the earlier of its two due times; in progress: its
+    resolution due time; on hold: never, NULL); the reader counts days before today as overdue
+    and the rows due today live. ``open_tally.compact`` folds the deltas into one row per key and
+    every past day into ``PAST_DAY``, so the table stays at a few rows per project.
+
+    Any later migration that makes SQLite rebuild the complaints table drops its triggers: such a
+    migration must reinstall them (as 0004_complaint_version does for the daily rollup's); the
+    tests compare the tally with the rows after every kind of change.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    status = models.CharField(max_length=20)
+    severity = models.PositiveSmallIntegerField()
+    escalated = models.BooleanField()
+    overdue_day = models.DateField(null=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("open complaint tally")
+        verbose_name_plural = _("open complaint tallies")
+        indexes = [models.Index(fields=["project", "status"], name="complaint_opentally_project")]

@@ -37,3 +37,12 @@ def complaints_rollups_refresh() -> dict:
     from .rollups import rollups_refresh
 
     return rollups_refresh()
+
+
+@shared_task(name="complaints.open_tally_compact")
+def complaints_open_tally_compact() -> dict:
+    """Every ten minutes (beat.py): fold the open-complaint tally's deltas (sums unchanged).
+    A second run at the same time skips (advisory lock)."""
+    from .open_tally import compact
+
+    return compact()

@@ -27,6 +27,7 @@ COVERED = {
     "complaints.sweep": "tests/complaints/test_tasks.py::test_two_sweeps_at_once_escalate_each_complaint_once",
     "complaints.weekly_report": "test_two_weekly_report_runs_at_once_build_and_announce_once",
     "complaints.rollups_refresh": "tests/complaints/test_rollups.py::test_two_refreshes_at_once_leave_one_correct_result",
+    "complaints.open_tally_compact": "tests/complaints/test_open_tally.py::test_two_compactions_at_once_keep_the_sums",
     "satisfaction.tallies_compact": "tests/satisfaction/test_tallies.py::test_two_compactions_at_once_keep_the_sums",
     "risk.daily_reminders": "tests/risk/test_tasks.py::test_two_sweeps_at_once_escalate_once",
     "defects.chase_overdue": "tests/defects/test_tasks.py::test_two_sweeps_at_once_notify_once",

@@ -6,7 +6,8 @@ per-project counts and heat map) come from the complaints app's daily rollup
 changed since the worker's last refresh counted live from the rows — exact, and two queries
 whatever the period or number of projects (docs/dashboards.md). The numerators and denominators
 are those of ``complaint_kpis`` (its docstring); a test holds the two to the same numbers.
-What is open *now* comes from one query over open rows (``_open_counts``); the overdue table and
+What is open *now* comes from the complaints app's open tally on the group page (``_open_tally``)
+and from one query over the project's open rows on its own page (``_open_counts``); the overdue table and
 the group-complaint warnings from the app's own list selectors.
 """
 
@@ -126,8 +127,8 @@ class ComplaintsSection:
             for key in COUNT_KEYS:
                 c[key] += row[key]
             by_category[row["project"]][row["category"]] += row["filed"]
-        for pid, row in self._open_counts(project_ids, now).items():
-            counts[pid].update({k: row[k] for k in ("open", "overdue", "escalated", "major")})
+        for pid, row in self._open_tally(project_ids, now).items():
+            counts[pid].update(row)
         return {
             pid: {
                 "kpis": self._kpis(counts[pid], codes.get(pid), period),
@@ -155,6 +156,22 @@ class ComplaintsSection:
             rows.append({"label": p.name, "cells": cells, "total": sum(c["value"] for c in cells)})
         rows.sort(key=lambda r: -r["total"])
         return {"title": _("Complaints by project and category"), "columns": [label for _v, label in columns], "rows": rows}
+
+    def _open_tally(self, project_ids: list[int], now) -> dict[int, dict]:
+        """Open, overdue, escalated and major complaints now, by project, from the complaints
+        app's open tally (``complaints.open_tally``: trigger-kept sums plus a live count of what
+        fell due today — exact, one query, a few rows per project whatever the open backlog)."""
+        from complaints.open_tally import open_counts
+
+        m = _models()
+        out = {pid: {"open": 0, "overdue": 0, "escalated": 0, "major": 0} for pid in project_ids}
+        for row in open_counts(project_ids, now=now):
+            o = out[row["project_id"]]
+            o["open"] += row["n"]
+            o["overdue"] += row["overdue"]
+            o["escalated"] += row["n"] if row["escalated"] else 0
+            o["major"] += row["n"] if row["severity"] == m.Severity.MAJOR else 0
+        return out
 
     def _open_counts(self, project_ids: list[int], now, *, tiers: bool = False) -> dict[int, dict]:
         """Open complaints now, by project: status, overdue, escalated, major and hot — one query.
