@@ -156,6 +156,11 @@ class Defect(TimeStamped):
             models.Index(fields=["source"], name="defect_source"),
             models.Index(fields=["responsible_department", "status"], name="defect_department_status"),
             models.Index(fields=["found_on"], name="defect_found_on"),
+            # Open defects only (a third of them at scale): the group dashboard's open / chased /
+            # overdue / open grade-A counts per project read this index alone (index-only).
+            models.Index(
+                fields=["project", "status", "grade", "due_on"], condition=~Q(status="closed"), name="defect_open_project"
+            ),
         ]
         verbose_name = _("defect")
         verbose_name_plural = _("defects")

@@ -194,6 +194,12 @@ class Contract(TimeStamped):
             models.Index(
                 fields=["project", "status", "handover_on"], include=["signed_on", "id"], name="contract_project_status"
             ),
+            # Active contracts by project and signing date: the group page counts them (and those
+            # signed in the period) from this index alone. Key columns only, so PostgreSQL
+            # deduplicates it (~130 pages for 100,000 contracts against ~610 for the one above).
+            models.Index(
+                fields=["project", "signed_on"], condition=models.Q(status="active"), name="contract_active_project_signed"
+            ),
         ]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")

@@ -16,11 +16,11 @@ import importlib
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, Q, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from estates.models import Contract, Milestone, Project, Unit
+from estates.models import Contract, Milestone, Unit
 
 from . import rules
 from .periods import Period
@@ -82,42 +82,69 @@ def rollup_kpis(kpi_lists: list[list[dict]]) -> list[dict]:
 # --- estates ------------------------------------------------------------------------------------
 
 
-def _count(queryset, group: str) -> Subquery:
-    """A correlated COUNT(*) over ``queryset`` (filtered by ``OuterRef("pk")`` on ``group``); COUNT(*)
-    so that an index holding every filtered column answers it alone."""
-    return Subquery(queryset.order_by().values(group).annotate(n=Count("*")).values("n"), output_field=IntegerField())
-
-
 def portfolio(project_ids: list[int], period: Period, *, today: dt.date) -> dict[int, dict]:
-    """Units, contracts, owners and handovers per project: two queries whatever the number of
-    projects (a correlated count per figure, each served by a (project, …) index; owners grouped)."""
-    active = Contract.objects.filter(project=OuterRef("pk"), status=Contract.Status.ACTIVE)
+    """Units, contracts, owners and handovers per project: one statement whatever the number of
+    projects (a ``UNION ALL`` of grouped counts, so every figure comes from one snapshot).
+
+    Each arm reads the narrowest index that answers it: units by project (index-only); active
+    contracts and those signed in the period from ``contract_active_project_signed`` (a partial
+    index on active contracts, index-only, deduplicated); handovers still to come and undated ones
+    as index range scans of ``contract_project_status``. ``handed_over`` is the rest — active
+    contracts with ``handover_on <= today`` = active − later − undated — so no arm scans every
+    contract's handover date. Owners are distinct customers over the active contracts' links.
+    Filtered counts count ``project`` (never null; Django refuses ``Count("*", filter=…)``), a
+    column of every index read, so the scans stay index-only.
+    """
+    if not project_ids:
+        return {}
     soon = today + dt.timedelta(days=HANDOVER_WINDOW_DAYS)
-    rows = (
-        Project.objects.filter(pk__in=project_ids)
-        .values("pk")
-        .annotate(
-            units=_count(Unit.objects.filter(project=OuterRef("pk")), "project"),
-            contracts=_count(active, "project"),
-            handed_over=_count(active.filter(handover_on__lte=today), "project"),
-            handovers_due=_count(active.filter(handover_on__gt=today, handover_on__lte=soon), "project"),
-            signed=_count(active.filter(signed_on__gte=period.start, signed_on__lte=period.end), "project"),
-        )
+    zero = Value(0, output_field=IntegerField())
+    cols = ("units", "contracts", "signed", "later", "due", "undated", "customers")
+
+    def arm(queryset, group: str, **counts):
+        return queryset.order_by().values(group).annotate(**{c: counts.get(c, zero) for c in cols})
+
+    active = Contract.objects.filter(project_id__in=project_ids, status=Contract.Status.ACTIVE)
+    rows = arm(Unit.objects.filter(project_id__in=project_ids), "project_id", units=Count("*")).union(
+        arm(
+            active,
+            "project_id",
+            contracts=Count("*"),
+            signed=Count("project", filter=Q(signed_on__gte=period.start, signed_on__lte=period.end)),
+        ),
+        arm(
+            active.filter(handover_on__gt=today),
+            "project_id",
+            later=Count("*"),
+            due=Count("project", filter=Q(handover_on__lte=soon)),
+        ),
+        arm(active.filter(handover_on__isnull=True), "project_id", undated=Count("*")),
+        # Distinct customers: one holding two contracts in a project is one owner there.
+        arm(
+            Contract.customers.through.objects.filter(
+                contract__project_id__in=project_ids, contract__status=Contract.Status.ACTIVE
+            ),
+            "contract__project_id",
+            customers=Count("customer_id", distinct=True),
+        ),
+        all=True,
     )
-    keys = ("units", "contracts", "handed_over", "handovers_due", "signed")
-    out = {pid: dict.fromkeys((*keys, "customers"), 0) for pid in project_ids}
+    sums = {pid: dict.fromkeys(cols, 0) for pid in project_ids}
     for row in rows:
-        out[row["pk"]].update({k: row[k] or 0 for k in keys})
-    # Owners: distinct customers over the contracts, one grouped query (a correlated COUNT(DISTINCT)
-    # per project makes PostgreSQL hash the whole link table once per project).
-    owners = (
-        Contract.customers.through.objects.filter(contract__project_id__in=project_ids, contract__status=Contract.Status.ACTIVE)
-        .values("contract__project_id")
-        .annotate(n=Count("customer_id", distinct=True))
-    )
-    for row in owners:
-        out[row["contract__project_id"]]["customers"] = row["n"]
-    return out
+        s = sums[row["project_id"]]
+        for c in cols:
+            s[c] += row[c]
+    return {
+        pid: {
+            "units": s["units"],
+            "contracts": s["contracts"],
+            "handed_over": s["contracts"] - s["later"] - s["undated"],
+            "handovers_due": s["due"],
+            "signed": s["signed"],
+            "customers": s["customers"],
+        }
+        for pid, s in sums.items()
+    }
 
 
 def milestones(project_ids: list[int], *, today: dt.date) -> dict[int, list[dict]]:

@@ -70,3 +70,24 @@ def test_defect_queries_do_not_grow_with_projects(group_user):
             selectors.group_dashboard_build(actor=group_user, projects=projects, period=PERIOD, today=TODAY)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_group_defect_counts_at_their_boundaries(project, other_project, group_user):
+    # (status, grade, days since found, days until due)
+    rows(project, [
+        ("graded", "A", 30, -1),  # chased, overdue since yesterday, open grade A
+        ("rectifying", "B", 30, 0),  # chased, due today: not overdue yet
+        ("awaiting_acceptance", "A", 30, None),  # chased, no due date: not overdue
+        ("accepted", "A", 30, -5),  # open grade A, past due but not chased: not overdue
+        ("reported", "", 3, None),  # open, ungraded
+        ("closed", "A", 60, -20),  # closed: counted nowhere, though grade A and past due
+    ])
+    rows(other_project, [("closed", "B", 60, -20)])  # only closed defects: every count zero
+    data = selectors.group_dashboard_build(actor=group_user, projects=[project, other_project], period=PERIOD, today=TODAY)
+    got = {r["project"]["pk"]: r["sections"]["defects"] for r in data["rows"]}
+    want = expected(project)
+    assert got[project.pk]["counts"] == {"open": 5, "chased": 3, "overdue": 1, "open_a": 3}
+    assert (want["open"], want["chased"], want["overdue"]) == (5, 3, 1)
+    assert got[other_project.pk]["counts"] == {"open": 0, "chased": 0, "overdue": 0, "open_a": 0}
+    (k,) = got[project.pk]["kpis"]
+    assert (k["num"], k["den"]) == (2, 3)

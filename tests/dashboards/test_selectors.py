@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from crm_site.dashboards import periods, sections, selectors
 from estates.models import Contract, Milestone, Role, Unit
 from tests.dashboards.factories import MilestoneFactory, StubSection, portfolio_rows
-from tests.factories import ContractFactory, ProjectFactory, UserFactory
+from tests.factories import ContractFactory, CustomerFactory, ProjectFactory, UserFactory
 
 GROUP = SimpleNamespace(is_authenticated=True, is_active=True, sees_all_projects=True, is_superuser=True, role="admin")
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,61 @@ def test_portfolio_counts_equal_counts_taken_from_the_rows(project, other_projec
     assert got["handovers_due"] == sum(1 for c in active if TODAY < c.handover_on <= TODAY + dt.timedelta(days=30)) == 2
     assert got["signed"] == sum(1 for c in active if PERIOD.start <= c.signed_on <= PERIOD.end) == 5
     assert got["customers"] == len({cu.pk for c in active for cu in c.customers.all()}) == 5
+
+
+def _contract(project, *, handover, signed=TODAY - dt.timedelta(days=400), customers=None, status=Contract.Status.ACTIVE):
+    c = ContractFactory(unit__building__project=project, handover_on=handover, signed_on=signed,
+                        **({"customers": customers} if customers is not None else {}))
+    if status != Contract.Status.ACTIVE:
+        Contract.objects.filter(pk=c.pk).update(status=status)
+    return c
+
+
+def test_portfolio_handover_figures_at_their_boundaries(project):
+    day = dt.timedelta(days=1)
+    for handover in (TODAY - day, TODAY, TODAY + day, TODAY + 30 * day, TODAY + 31 * day, None):
+        _contract(project, handover=handover)
+    _contract(project, handover=TODAY, status=Contract.Status.CANCELLED)  # counted nowhere
+
+    got = sections.portfolio([project.pk], PERIOD, today=TODAY)[project.pk]
+
+    # Handed over: on or before today; due: after today up to today + 30 inclusive; undated: neither.
+    assert (got["contracts"], got["handed_over"], got["handovers_due"]) == (6, 2, 2)
+
+
+def test_portfolio_signed_counts_the_period_edges_inclusive(project):
+    day = dt.timedelta(days=1)
+    for signed in (PERIOD.start - day, PERIOD.start, PERIOD.end, PERIOD.end + day):
+        _contract(project, handover=TODAY, signed=signed)
+    _contract(project, handover=TODAY, signed=PERIOD.start, status=Contract.Status.CANCELLED)
+
+    got = sections.portfolio([project.pk], PERIOD, today=TODAY)[project.pk]
+
+    assert (got["contracts"], got["signed"]) == (4, 2)
+
+
+def test_portfolio_counts_an_owner_once_per_project(project, other_project):
+    both, couple_a, couple_b = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    _contract(project, handover=TODAY, customers=[both])
+    _contract(project, handover=TODAY, customers=[both, couple_a])  # two contracts in one project: one owner
+    _contract(project, handover=TODAY, customers=[couple_a, couple_b])
+    _contract(project, handover=TODAY, customers=[CustomerFactory()], status=Contract.Status.CANCELLED)
+    _contract(other_project, handover=TODAY, customers=[both])  # the same owner counts in each project
+
+    got = sections.portfolio([project.pk, other_project.pk], PERIOD, today=TODAY)
+
+    assert got[project.pk]["customers"] == 3
+    assert got[other_project.pk]["customers"] == 1
+
+
+def test_portfolio_is_one_query_and_zero_for_a_project_without_rows(project, other_project):
+    portfolio_rows(project, units=4, today=TODAY)
+    with CaptureQueriesContext(connection) as ctx:
+        got = sections.portfolio([project.pk, other_project.pk], PERIOD, today=TODAY)
+    assert len(ctx.captured_queries) == 1
+    assert got[other_project.pk] == dict.fromkeys(("units", "contracts", "handed_over", "handovers_due", "signed", "customers"), 0)
+    assert got[project.pk]["units"] == 4
+    assert sections.portfolio([], PERIOD, today=TODAY) == {}
 
 
 def test_milestone_deviation_comes_from_the_project_rows(project):
