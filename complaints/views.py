@@ -34,7 +34,8 @@ def _projects(user):
 
 def _inbox_filters(request) -> tuple[InboxFilterForm, dict]:
     """The inbox's filter form and the filters it accepted (the page and its export share them)."""
-    form = InboxFilterForm(request.GET or None, projects=_projects(request.user))
+    projects = selectors.projects_for_filter(actor=request.user).only("code", "name")  # the options need no more
+    form = InboxFilterForm(request.GET or None, projects=list(projects))
     return form, (form.filters() if form.is_valid() else {})
 
 
