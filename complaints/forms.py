@@ -1,6 +1,8 @@
 """Forms of the staff pages: they parse input only; the services decide and write."""
 
 from django import forms
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import DESCRIPTION_MAX, MAX_COMPLAINANTS, TITLE_MAX, Category, Channel, Complaint, Motive, Severity
@@ -9,37 +11,101 @@ EMPTY = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _attrs(attrs: dict) -> str:
+    """Django's widgets/attrs.html in Python: ``name="value"`` in order, True bare, False left out."""
+    return "".join(f" {k}" if v is True else f' {k}="{escape(v)}"' for k, v in attrs.items() if v is not False)
+
+
+class LeanSelect(forms.Select):
+    """A ``Select`` that writes its HTML in Python: the markup of Django's select.html and
+    select_option.html (the first matching option selected, labels escaped), without rendering a
+    template per option. Grouped choices fall back to Django's templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _v, label in self.choices):
+            return super().render(name, value, attrs, renderer)
+        values = self.format_value(value)
+        parts = [f'<select name="{escape(name)}"{_attrs(self.build_attrs(self.attrs, attrs))}>']
+        found = False
+        for option, label in self.choices:
+            option = "" if option is None else str(option)
+            selected = not found and option in values
+            found |= selected
+            parts.append(
+                f'  <option value="{escape(option)}"{" selected" if selected else ""}>{conditional_escape(label)}</option>\n'
+            )
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))  # noqa: S308 - every part escaped above
+
+
+class LeanInput(forms.widgets.Input):
+    """Django's widgets/input.html in Python (the filter form's dates and search box)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        shown = "" if value is None else f' value="{escape(value)}"'
+        return mark_safe(  # noqa: S308 - name, value and attributes escaped
+            f'<input type="{escape(self.input_type)}" name="{escape(name)}"{shown}{_attrs(self.build_attrs(self.attrs, attrs))}>'
+        )
+
+
+class LeanDateInput(LeanInput, forms.DateInput):
+    pass
+
+
+class LeanTextInput(LeanInput, forms.TextInput):
+    pass
+
+
+LEAN_DATE = LeanDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class InboxFilterForm(forms.Form):
-    project = forms.ChoiceField(label=_("Project"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=EMPTY + list(Complaint.Status.choices))
+    project = forms.ChoiceField(widget=LeanSelect, label=_("Project"), required=False)
+    status = forms.ChoiceField(
+        widget=LeanSelect, label=_("Status"), required=False, choices=EMPTY + list(Complaint.Status.choices)
+    )
     severity = forms.TypedChoiceField(
+        widget=LeanSelect,
         label=_("Severity"),
         required=False,
         coerce=int,
         empty_value=None,
         choices=EMPTY + [(v, label) for v, label in reversed(Severity.choices)],
     )
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=EMPTY + list(Category.choices))
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
+    category = forms.ChoiceField(widget=LeanSelect, label=_("Category"), required=False, choices=EMPTY + list(Category.choices))
+    channel = forms.ChoiceField(widget=LeanSelect, label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
     overdue = forms.ChoiceField(
-        label=_("Overdue"), required=False, choices=EMPTY + [("yes", _("Overdue only")), ("no", _("Not overdue"))]
+        widget=LeanSelect,
+        label=_("Overdue"),
+        required=False,
+        choices=EMPTY + [("yes", _("Overdue only")), ("no", _("Not overdue"))],
     )
     assignee = forms.ChoiceField(
-        label=_("Assignee"), required=False, choices=EMPTY + [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+        widget=LeanSelect,
+        label=_("Assignee"),
+        required=False,
+        choices=EMPTY + [("me", _("Assigned to me")), ("none", _("Unassigned"))],
     )
     open = forms.ChoiceField(
-        label=_("Open or done"), required=False, choices=EMPTY + [("yes", _("Open only")), ("no", _("Resolved or closed"))]
+        widget=LeanSelect,
+        label=_("Open or done"),
+        required=False,
+        choices=EMPTY + [("yes", _("Open only")), ("no", _("Resolved or closed"))],
     )
     escalated = forms.ChoiceField(
-        label=_("Escalated"), required=False, choices=EMPTY + [("yes", _("Escalated only")), ("no", _("Not escalated"))]
+        widget=LeanSelect,
+        label=_("Escalated"),
+        required=False,
+        choices=EMPTY + [("yes", _("Escalated only")), ("no", _("Not escalated"))],
     )
-    filed_from = forms.DateField(label=_("Filed from"), required=False, widget=DATE)
-    filed_to = forms.DateField(label=_("Filed to"), required=False, widget=DATE)
-    resolved_from = forms.DateField(label=_("Resolved from"), required=False, widget=DATE)
-    resolved_to = forms.DateField(label=_("Resolved to"), required=False, widget=DATE)
-    revisited_from = forms.DateField(label=_("Follow-up call from"), required=False, widget=DATE)
-    revisited_to = forms.DateField(label=_("Follow-up call to"), required=False, widget=DATE)
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    filed_from = forms.DateField(label=_("Filed from"), required=False, widget=LEAN_DATE)
+    filed_to = forms.DateField(label=_("Filed to"), required=False, widget=LEAN_DATE)
+    resolved_from = forms.DateField(label=_("Resolved from"), required=False, widget=LEAN_DATE)
+    resolved_to = forms.DateField(label=_("Resolved to"), required=False, widget=LEAN_DATE)
+    revisited_from = forms.DateField(label=_("Follow-up call from"), required=False, widget=LEAN_DATE)
+    revisited_to = forms.DateField(label=_("Follow-up call to"), required=False, widget=LEAN_DATE)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=LeanTextInput)
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)

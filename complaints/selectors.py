@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -91,27 +92,42 @@ COUNT_CAP = 100_000  # lists longer than this show "100,000+" (see tier_counts)
 
 
 def tier_counts(queryset: QuerySet[Complaint], *, now: datetime, cap: int = COUNT_CAP) -> dict:
-    """Counts by tier, the total and the overdue count of a (filtered) list, in two queries,
-    each bounded to ``cap + 1`` rows.
+    """Counts by tier, the total and the overdue count of a (filtered) list, in one round trip:
+    two bounded counts, each to ``cap + 1`` rows, joined by ``UNION ALL`` so that each keeps its
+    own plan.
 
     Both count rows, never a column, so PostgreSQL answers them with index-only scans: the GROUP
     BY severity from the partial covering index over open complaints (``complaint_open_inbox``)
-    when the list is of open ones, else from (project, severity); the overdue count always from
-    ``complaint_open_inbox`` (an overdue complaint is open), whose included due times decide it
-    without visiting the table. Any list a project can have is counted exactly; a group-wide list
+    when the list is of open ones, else from (project, severity); the overdue count from the
+    partial indexes over open complaints (an overdue complaint is open; index-only for a list of
+    open ones, a bitmap heap scan of the open rows for a list of every status). Folding the overdue count
+    into the GROUP BY's subquery (``COUNT(*) FILTER (WHERE overdue)``) would make a list of every
+    status read the table for the due times: 300-500 ms instead of ~45 ms for a project of 56,000
+    complaints at 1M. Any list a project can have is counted exactly; a group-wide list
     of every complaint ever filed stops at ``cap``: ``total`` is then ``cap + 1`` (and ``overdue``
     at most that) and the tiers are None — the page says "more than 100,000" and asks for a
     filter — instead of scanning a million rows on every page view.
     """
     base = queryset.order_by()
     rows = base.annotate(tier=F("severity")).values("tier")[: cap + 1]
-    sql, params = rows.query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(f"SELECT tier, COUNT(*) FROM ({sql}) bounded GROUP BY tier", params)  # noqa: S608 - Django's SQL
-        found = dict(cursor.fetchall())
+    late = base.filter(overdue_q(now)).values("pk")[: cap + 1]
+    try:
+        rows_sql, rows_params = rows.query.sql_with_params()
+        late_sql, late_params = late.query.sql_with_params()
+    except EmptyResultSet:  # an actor without projects: nothing to count
+        found, overdue = {}, 0
+    else:
+        sql = (
+            f"SELECT tier, COUNT(*) FROM ({rows_sql}) bounded GROUP BY tier"  # noqa: S608 - Django's SQL
+            f" UNION ALL SELECT -1, COUNT(*) FROM ({late_sql}) late"
+        )
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, (*rows_params, *late_params))
+            found = dict(cursor.fetchall())
+        overdue = found.pop(-1, 0)
     counts = {SEVERITY_CODES[Severity(value)]: found.get(value, 0) for value in SEVERITY_CODES}
     counts["total"] = sum(counts.values())
-    counts["overdue"] = base.filter(overdue_q(now))[: cap + 1].count()
+    counts["overdue"] = overdue
     if counts["total"] > cap:
         counts.update(dict.fromkeys(SEVERITY_CODES.values()))
     return counts
@@ -371,6 +387,32 @@ def complaint_inbox(
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(reference__iexact=q) | Q(contact_phone=q))
     return qs.order_by("-created_at", "-pk")
+
+
+# The inbox page's columns: the list, its related names and nothing else (no description, no
+# customer: the page shows neither; the export loads what it needs itself).
+INBOX_PAGE_COLUMNS = (
+    "reference",
+    "title",
+    "severity",
+    "status",
+    "category",
+    "channel",
+    "escalation_level",
+    "first_response_due",
+    "resolution_due",
+    "created_at",
+    "project__name",
+    "unit__number",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def inbox_page_columns(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """``complaint_inbox``'s rows with only the columns the inbox page renders, in one query."""
+    return queryset.select_related(None).select_related("project", "unit", "assignee").only(*INBOX_PAGE_COLUMNS)
 
 
 def complaint_export(*, actor, **filters) -> QuerySet[Complaint]:

@@ -63,6 +63,58 @@ def test_inbox_shows_only_the_staffs_projects(staff_client, project, other_proje
     assert "别的项目" not in staff_client.get("/complaints/").content.decode()
 
 
+def _django_widget(widget):
+    """The stock Django widget a lean one stands for, with the same attributes and choices."""
+    from django import forms
+
+    from complaints.forms import LeanDateInput, LeanSelect
+
+    if isinstance(widget, LeanSelect):
+        return forms.Select(attrs=dict(widget.attrs), choices=widget.choices)
+    if isinstance(widget, LeanDateInput):
+        return forms.DateInput(attrs={**widget.attrs, "type": widget.input_type}, format=widget.format)
+    return forms.TextInput(attrs=dict(widget.attrs))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"project": "SZ-GG", "status": "in_progress", "severity": "3", "filed_from": "2026-03-01", "q": "电梯"},
+        {"status": "bogus", "severity": "9", "filed_from": "notadate", "q": '<script>"x"</script>&'},
+        {"overdue": "yes", "assignee": "none", "open": "no", "escalated": "yes", "revisited_to": "2026-02-28"},
+    ],
+)
+def test_inbox_filter_form_renders_as_djangos_widgets(data, project):
+    """The filter form writes its HTML in Python: byte for byte what Django's templates write
+    (ids, selected option, values, aria-invalid on errors, escaping), including a project whose
+    name needs escaping."""
+    from complaints.forms import InboxFilterForm
+    from tests.factories import ProjectFactory
+
+    odd = ProjectFactory(code="X&<1>", name='<b>"花园"</b> & co')
+    form = InboxFilterForm(data, projects=[project, odd])
+    form.is_valid()
+    for bound in form:
+        assert str(bound) == bound.as_widget(widget=_django_widget(bound.field.widget)), bound.name
+    assert "&lt;b&gt;&quot;花园&quot;&lt;/b&gt; &amp; co" in str(form["project"])
+
+
+def test_inbox_rows_link_and_escape(staff_client, project, clock):
+    from django.urls import reverse
+    from django.utils.text import Truncator
+
+    c = file_complaint(project=project, title="<img src=x onerror=alert(1)>" + "长" * 60)
+    r = staff_client.get("/complaints/")
+    html = r.content.decode()
+    row = r.context["rows"][0]
+    assert row["href"] == reverse("complaints:detail", kwargs={"pk": c.pk})
+    assert f'<a href="{row["href"]}">' in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert row["title"] == Truncator(c.title).chars(40) and len(row["title"]) == 40
+    assert row["category"] == c.get_category_display() and row["status"] == c.get_status_display()
+
+
 # --- Complaint page --------------------------------------------------------------------------------
 
 
